@@ -1,0 +1,122 @@
+"""Composition root: settings → storage → playbooks → commands → adapters → scheduler → run.
+
+python app.py            start the bot (Slack HTTP, Slack Socket Mode, or the shell)
+python app.py migrate    apply database migrations and exit
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from bot import scheduler as scheduler_module
+from bot import web as web_module
+from bot.settings import Settings, SettingsError
+from commands.desk import Desk
+from commands.sync import Reconciler
+from playbooks import loader
+from playbooks.loader import PlaybookError
+from storage.db import Database
+
+log = logging.getLogger("escalations")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    desk: Desk
+    reconciler: Reconciler
+    web: web.Application | None = None
+    slack_app: object | None = None
+
+
+def compose(settings: Settings, *, slack_client=None, clock=None) -> Runtime:
+    """Wire everything for `settings`. Tests pass a client aimed at a stub and a fake clock."""
+    playbooks = loader.load(settings.escalation_policy)
+    db = Database(settings.database_url)
+    db.migrate()
+    ports: dict = {}
+    extra = {"clock": clock} if clock else {}
+    reconciler = Reconciler(db, playbooks, ports, **extra)
+    desk = Desk(db, playbooks, on_change=reconciler.kick, **extra)
+    runtime = Runtime(settings, db, desk, reconciler)
+    if settings.mode.startswith("slack"):
+        from bot.slack import app as slack_app_module
+        from bot.slack.client import make_client
+        from bot.slack.port import SlackChatPort
+
+        client = slack_client or make_client(settings.slack_bot_token, settings.slack_api_url)
+        ports["slack"] = SlackChatPort(client, settings.escalations_channel)
+        secret = settings.slack_signing_secret if settings.mode == "slack-http" else None
+        runtime.slack_app = slack_app_module.build(desk, client, secret)
+        runtime.web = web_module.build(runtime.slack_app)
+    return runtime
+
+
+async def serve(runtime: Runtime) -> None:
+    settings = runtime.settings
+    scheduler = scheduler_module.build(runtime.reconciler, settings.reminder_interval)
+    scheduler.start()
+    runner = web.AppRunner(runtime.web)
+    await runner.setup()
+    await web.TCPSite(runner, settings.host, settings.port).start()
+    socket_handler = None
+    if settings.mode == "slack-socket":
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        socket_handler = AsyncSocketModeHandler(runtime.slack_app, settings.slack_app_token)
+        await socket_handler.connect_async()
+    web_module.mark_ready(runtime.web)
+    log.info("escalation bot ready (%s) on %s:%s", settings.mode, settings.host, settings.port)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        if socket_handler:
+            await socket_handler.close_async()
+        await runtime.reconciler.drain()
+        await runner.cleanup()
+
+
+def main(argv: list[str]) -> int:
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    command = argv[1] if len(argv) > 1 else "run"
+    if command == "migrate":
+        Database(settings.database_url).migrate()
+        print(f"database at {settings.database_url} is up to date")
+        return 0
+    if command != "run":
+        print(
+            f"unknown command {command!r}: use `python app.py` or `python app.py migrate`",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        runtime = compose(settings)
+    except PlaybookError as exc:
+        print(f"playbook error: {exc}", file=sys.stderr)
+        return 2
+    if settings.mode == "shell":
+        from bot.shell.console import run_console
+
+        return run_console(runtime)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(runtime))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,1 @@
+"""Platform adapters (Slack, shell), the web server and the scheduler."""

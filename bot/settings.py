@@ -1,0 +1,75 @@
+"""Environment → one typed Settings object. The README's configuration table mirrors this file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from playbooks.loader import parse_duration
+
+
+class SettingsError(Exception):
+    """A setting is unusable; the message is the one line to show."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///escalations.db"
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    escalations_channel: str | None = None
+    escalation_policy: str | None = None
+    host: str = "0.0.0.0"
+    port: int = 3000
+    reminder_interval: timedelta = timedelta(seconds=60)
+    log_level: str = "INFO"
+
+    @property
+    def mode(self) -> str:
+        """`slack-http`, `slack-socket` or `shell`, from which credentials are present."""
+        if self.slack_bot_token and self.slack_app_token:
+            return "slack-socket"
+        if self.slack_bot_token and self.slack_signing_secret:
+            return "slack-http"
+        return "shell"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        if get("SLACK_BOT_TOKEN") and not (get("SLACK_SIGNING_SECRET") or get("SLACK_APP_TOKEN")):
+            raise SettingsError(
+                "SLACK_BOT_TOKEN is set without SLACK_SIGNING_SECRET (HTTP mode) or "
+                "SLACK_APP_TOKEN (Socket Mode)"
+            )
+        port_text = get("PORT") or "3000"
+        if not port_text.isdigit() or not 0 <= int(port_text) < 65536:
+            raise SettingsError(f"PORT: {port_text!r} is not a port number")
+        interval_text = get("REMINDER_INTERVAL") or "60s"
+        interval = parse_duration(interval_text)
+        if interval is None:
+            raise SettingsError(
+                f"REMINDER_INTERVAL: {interval_text!r} is not a duration (e.g. 60s)"
+            )
+        api_url = get("SLACK_API_URL") or cls.slack_api_url
+        return cls(
+            database_url=get("DATABASE_URL") or cls.database_url,
+            slack_bot_token=get("SLACK_BOT_TOKEN"),
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_app_token=get("SLACK_APP_TOKEN"),
+            slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+            escalations_channel=get("ESCALATIONS_CHANNEL"),
+            escalation_policy=get("ESCALATION_POLICY"),
+            host=get("HOST") or cls.host,
+            port=int(port_text),
+            reminder_interval=interval,
+            log_level=(get("LOG_LEVEL") or "INFO").upper(),
+        )

@@ -1,0 +1,146 @@
+"""The commands' ChatPort, spoken in Slack Web API calls."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.slack.render import render
+from commands.ports import NameTaken, PlatformError, Room, Target, Unreachable
+from commands.results import Message
+
+log = logging.getLogger(__name__)
+
+# Outcomes that mean "already done": treat as success so retries stay idempotent.
+ALREADY = {"already_in_channel", "already_pinned", "already_archived", "cant_invite_self"}
+# People who can never be invited; skipping them must not block the rest of the set-up.
+UNINVITABLE = {
+    "user_not_found",
+    "user_disabled",
+    "cant_invite",
+    "user_is_restricted",
+    "user_is_ultra_restricted",
+    "ura_max_channels",
+    "missing_user",
+    "invalid_users",
+}
+NAME_TAKEN = {"name_taken"}
+NAME_INVALID = {
+    "invalid_name",
+    "invalid_name_specials",
+    "invalid_name_maxlength",
+    "invalid_name_punctuation",
+    "invalid_name_required",
+}
+
+
+def _error(exc: SlackApiError) -> str:
+    try:
+        return str(exc.response.get("error") or "unknown_error")
+    except Exception:  # pragma: no cover - defensive
+        return "unknown_error"
+
+
+class SlackChatPort:
+    platform = "slack"
+
+    def __init__(self, client: AsyncWebClient, escalations_channel: str | None = None) -> None:
+        self.client = client
+        self.escalations_channel = escalations_channel
+
+    async def _call(self, method: str, **kwargs) -> dict:
+        try:
+            response = await getattr(self.client, method)(**kwargs)
+            return response.data if hasattr(response, "data") else dict(response)
+        except SlackApiError as exc:
+            error = _error(exc)
+            if error in ALREADY:
+                return {"ok": True, "already": error}
+            if error in NAME_TAKEN or error in NAME_INVALID:
+                raise NameTaken(error) from None
+            raise PlatformError(f"{method}: {error}") from None
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise PlatformError(f"{method}: {type(exc).__name__}: {exc}") from None
+
+    async def create_room(self, name: str, *, private: bool) -> Room:
+        data = await self._call("conversations_create", name=name, is_private=private)
+        channel = data["channel"]
+        return Room(channel=channel["id"], name=channel.get("name", name))
+
+    async def set_topic(self, room: Room, topic: Message) -> None:
+        text = render(topic)["text"][:250]
+        await self._call("conversations_setTopic", channel=room.channel, topic=text)
+
+    async def invite(self, room: Room, user_ids: list[str]) -> list[str]:
+        skipped = []
+        for user in user_ids:  # one by one: a bad id must not sink the whole batch
+            try:
+                await self._call("conversations_invite", channel=room.channel, users=user)
+            except PlatformError as exc:
+                if str(exc).split(": ", 1)[-1] in UNINVITABLE:
+                    log.warning("cannot invite %s to %s: %s", user, room.channel, exc)
+                    skipped.append(user)
+                    continue
+                raise
+        return skipped
+
+    async def post(self, room: Room | None, target: Target, message: Message) -> str | None:
+        payload = render(message)
+        if target.kind == "room":
+            data = await self._call(
+                "chat_postMessage", channel=room.channel, thread_ts=room.thread, **payload
+            )
+            return data.get("ts")
+        if target.kind == "announcements":
+            if not self.escalations_channel:
+                raise Unreachable("no ESCALATIONS_CHANNEL set")
+            data = await self._call("chat_postMessage", channel=self.escalations_channel, **payload)
+            return data.get("ts")
+        if target.kind == "user":
+            return await self._dm(target.value, payload)
+        if target.kind == "origin":
+            return await self._answer_origin(target.value, payload)
+        raise Unreachable(f"unknown target {target.kind}")
+
+    async def _dm(self, user: str | None, payload: dict) -> str | None:
+        if not user:
+            raise Unreachable("no user")
+        try:
+            opened = await self._call("conversations_open", users=user)
+        except PlatformError as exc:
+            if str(exc).endswith(("user_not_found", "user_disabled", "cannot_dm_bot")):
+                raise Unreachable(str(exc)) from None
+            raise
+        data = await self._call("chat_postMessage", channel=opened["channel"]["id"], **payload)
+        return data.get("ts")
+
+    async def _answer_origin(self, origin: str | None, payload: dict) -> str | None:
+        """Answer where /escalate was typed, privately (the channel may be shared with the
+        customer); the response_url works even where the bot is not a member."""
+        info = json.loads(origin) if origin else {}
+        url = info.get("response_url")
+        if url:
+            try:
+                response = await AsyncWebhookClient(url, timeout=10).send(
+                    response_type="ephemeral", replace_original=False, **payload
+                )
+                if response.status_code == 200:
+                    return None
+                log.info("response_url answered %s; sending a DM instead", response.status_code)
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                log.info("response_url failed (%s); sending a DM instead", exc)
+        return await self._dm(info.get("user"), payload)
+
+    async def update(self, room: Room, message_id: str, message: Message) -> None:
+        await self._call("chat_update", channel=room.channel, ts=message_id, **render(message))
+
+    async def pin(self, room: Room, message_id: str) -> None:
+        await self._call("pins_add", channel=room.channel, timestamp=message_id)
+
+    async def archive(self, room: Room) -> None:
+        await self._call("conversations_archive", channel=room.channel)

@@ -1,0 +1,148 @@
+"""Render templates into Block Kit, escaping every piece of user text for Slack mrkdwn.
+
+Templates under playbooks/templates/slack/ are JSON with Jinja2. Every `{{ value }}` passes
+through `_finalize`: strings are escaped for mrkdwn (`&`, `<`, `>`) and for JSON, so a title
+like `<!channel>` can never ping anybody nor break the payload. Markup built by the bot
+itself (mentions, dates, JSON lists) comes from the filters below, which mark it safe.
+After rendering, Block Kit's length limits are enforced so long text is cut, not refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from commands.results import Message
+from playbooks.loader import TEMPLATES
+
+SLACK_ID = re.compile(r"^[A-Z0-9]{2,40}$")
+
+
+def escape_mrkdwn(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _json_inner(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, Markup):
+        return str(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    if isinstance(value, str):
+        return _json_inner(escape_mrkdwn(value))
+    raise TypeError(f"cannot place a {type(value).__name__} in a Slack template; use |json")
+
+
+def _plain(value: Any) -> Markup:
+    """For plain_text fields: JSON-escaped but shown literally, so no mrkdwn escaping."""
+    return Markup(_json_inner("" if value is None else str(value)))
+
+
+def _cut(value: Any, limit: int) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _user(user_id: Any) -> Markup:
+    text = str(user_id or "")
+    return Markup(f"<@{text}>") if SLACK_ID.match(text) else Markup(_finalize(text))
+
+
+def _channel(channel_id: Any) -> Markup:
+    text = str(channel_id or "")
+    return Markup(f"<#{text}>") if SLACK_ID.match(text) else Markup(_finalize(text))
+
+
+def _date(moment: dict | None, fmt: str = "{date_short_pretty} at {time}") -> Markup:
+    """Slack shows `<!date^…>` in each reader's own time zone."""
+    if not moment:
+        return Markup("—")
+    return Markup(f"<!date^{int(moment['epoch'])}^{fmt}|{moment['utc']}>")
+
+
+def _json(value: Any) -> Markup:
+    return Markup(json.dumps(value, ensure_ascii=False, default=str))
+
+
+_env = SandboxedEnvironment(
+    loader=FileSystemLoader(str(TEMPLATES / "slack")),
+    undefined=StrictUndefined,
+    finalize=_finalize,
+    autoescape=False,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters.update(plain=_plain, cut=_cut, user=_user, channel=_channel, date=_date, json=_json)
+
+
+def render(message: Message) -> dict[str, Any]:
+    """A message (`text` + `blocks`) or a view, within Block Kit's limits."""
+    raw = _env.get_template(f"{message.template}.json.j2").render(**message.context)
+    try:
+        payload = json.loads(raw)
+    except json.JSONDecodeError as exc:  # a template bug, not user input: say which template
+        raise ValueError(f"template slack/{message.template}.json.j2 made invalid JSON: {exc}") from None
+    return fit(payload)
+
+
+# Block Kit limits (see shared platform notes): cut instead of failing the call.
+LIMITS = {"section": 3000, "header": 150, "field": 2000, "context": 2000, "button": 75}
+
+
+def fit(payload: dict[str, Any]) -> dict[str, Any]:
+    max_blocks = 100 if payload.get("type") == "modal" else 50
+    blocks = payload.get("blocks", [])
+    if len(blocks) > max_blocks:
+        payload["blocks"] = blocks = blocks[: max_blocks - 1] + [
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "…(cut to fit Slack)"}]}
+        ]
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "section":
+            if "text" in block:
+                block["text"]["text"] = safe_cut(block["text"]["text"], LIMITS["section"])
+            for f in block.get("fields", [])[:10]:
+                f["text"] = safe_cut(f["text"], LIMITS["field"])
+            if "fields" in block:
+                block["fields"] = block["fields"][:10]
+        elif kind == "header":
+            block["text"]["text"] = safe_cut(block["text"]["text"], LIMITS["header"])
+        elif kind == "context":
+            for el in block.get("elements", []):
+                if "text" in el:
+                    el["text"] = safe_cut(el["text"], LIMITS["context"])
+        elif kind == "actions":
+            for el in block.get("elements", []):
+                if "text" in el:
+                    el["text"]["text"] = safe_cut(el["text"]["text"], LIMITS["button"])
+    if "text" in payload and isinstance(payload["text"], str):
+        payload["text"] = safe_cut(payload["text"], 3000)
+    if payload.get("type") == "modal":
+        for key in ("title", "submit", "close"):
+            if key in payload:
+                payload[key]["text"] = safe_cut(payload[key]["text"], 24)
+    return payload
+
+
+_OPEN_ENTITY = re.compile(r"(&[a-z]{0,4}|<[^>]*)$")
+
+
+def safe_cut(text: str, limit: int) -> str:
+    """Cut to `limit` characters without splitting an `&amp;` entity or a `<…>` link."""
+    if len(text) <= limit:
+        return text
+    head = _OPEN_ENTITY.sub("", text[: limit - 1])
+    return head.rstrip() + "…"

@@ -1,0 +1,80 @@
+"""Modal submissions: intake, status update, resolution.
+
+Validation happens before the ack, so errors appear on the fields; the work that can wait
+(storing, then the platform set-up) happens after it, keeping the modal fast to close.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.slack.forms import metadata, submitted_values
+from bot.slack.render import render
+from commands import intake, resolve, updates
+from commands.desk import Desk
+from commands.forms import clean
+from commands.invocation import Invocation
+from commands.results import FormErrors, Message
+
+log = logging.getLogger(__name__)
+
+
+def _invocation(body: dict, origin: str | None = None) -> Invocation:
+    return Invocation(
+        platform="slack",
+        user_id=body["user"]["id"],
+        workspace=(body.get("team") or {}).get("id"),
+        origin=origin,
+    )
+
+
+def _errors(result: FormErrors) -> dict:
+    return {"response_action": "errors", "errors": result.errors}
+
+
+def register(app: AsyncApp, desk: Desk) -> None:
+    @app.view("intake")
+    async def intake_submitted(ack, body, view, client) -> None:
+        raw = submitted_values(view)
+        _, errors = clean(desk.playbooks.forms[intake.FORM], raw, desk.playbooks)
+        if errors:
+            await ack(**_errors(FormErrors(errors)))
+            return
+        await ack()
+        meta = metadata(view)
+        inv = _invocation(body, origin=meta.get("origin"))
+        try:
+            # view.id is the same on every delivery of this submission: one escalation.
+            intake.submit(
+                desk, inv, raw, intake_key=f"slack:{view['id']}", origin=meta.get("origin")
+            )
+        except Exception:
+            log.exception("could not store the escalation from view %s", view.get("id"))
+            await _tell_failure(client, inv.user_id, raw)
+
+    @app.view("update")
+    async def update_submitted(ack, body, view) -> None:
+        escalation_id = int(metadata(view).get("escalation", 0))
+        result = updates.submit(desk, _invocation(body), escalation_id, submitted_values(view))
+        await ack(**_errors(result)) if isinstance(result, FormErrors) else await ack()
+
+    @app.view("resolve")
+    async def resolve_submitted(ack, body, view) -> None:
+        escalation_id = int(metadata(view).get("escalation", 0))
+        result = resolve.submit(desk, _invocation(body), escalation_id, submitted_values(view))
+        await ack(**_errors(result)) if isinstance(result, FormErrors) else await ack()
+
+
+async def _tell_failure(client, user_id: str, raw: dict) -> None:
+    """Never lose what someone typed: hand it back to them in a DM."""
+    values = {k: v if isinstance(v, str) else json.dumps(v) for k, v in raw.items() if v}
+    try:
+        opened = await client.conversations_open(users=user_id)
+        await client.chat_postMessage(
+            channel=opened["channel"]["id"], **render(Message("intake_failed", {"values": values}))
+        )
+    except Exception:
+        log.exception("could not tell %s that their escalation failed", user_id)

@@ -1,0 +1,1 @@
+"""What the bot does, written once for every platform. No platform SDK is imported here."""

@@ -1,0 +1,65 @@
+"""The one seam between the commands and a chat platform.
+
+Commands never call a platform; `commands.sync` does, through this protocol, which each
+adapter (Slack, Teams, shell) implements. Messages are passed as template names plus data,
+so the adapter renders them in its own format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from commands.results import Message
+
+
+@dataclass(frozen=True)
+class Room:
+    """A war room: a channel and, on platforms that use threads, a thread in it."""
+
+    channel: str
+    thread: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a message goes: the war room, a person (DM), the place the request came from,
+    or the announcements channel."""
+
+    kind: str  # room | user | origin | announcements
+    value: str | None = None
+
+
+class PlatformError(Exception):
+    """A platform call failed in a way worth retrying later (rate limit, outage, network)."""
+
+
+class NameTaken(PlatformError):
+    """The room name is in use; pick another."""
+
+
+class Unreachable(Exception):
+    """The target cannot be reached now or later (user gone, no origin to answer): skip it."""
+
+
+class ChatPort(Protocol):
+    platform: str
+
+    async def create_room(self, name: str, *, private: bool) -> Room: ...
+
+    async def set_topic(self, room: Room, topic: Message) -> None: ...
+
+    async def invite(self, room: Room, user_ids: list[str]) -> list[str]:
+        """Invite people; returns the ids that can never be invited (unknown users)."""
+        ...
+
+    async def post(self, room: Room | None, target: Target, message: Message) -> str | None:
+        """Send a message; returns its id, or None when the platform gives none."""
+        ...
+
+    async def update(self, room: Room, message_id: str, message: Message) -> None: ...
+
+    async def pin(self, room: Room, message_id: str) -> None: ...
+
+    async def archive(self, room: Room) -> None: ...

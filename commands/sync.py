@@ -1,0 +1,210 @@
+"""Reconciliation: bring each escalation's war room in line with what is stored.
+
+Commands only change the database (state plus queued messages, in one transaction) and
+then kick this reconciler. It creates the room, sets the topic, invites people, posts and
+pins the card, delivers queued messages in order, edits the card and archives the room,
+recording each step as it lands. A platform failure leaves the rest for a later attempt
+(with backoff), so no escalation is ever left without its room and card once the platform
+answers again. A database lease makes the work single-flight across replicas.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+
+from commands import cards
+from commands.clock import Clock, utcnow
+from commands.naming import room_name
+from commands.ports import ChatPort, NameTaken, PlatformError, Room, Target, Unreachable
+from commands.results import Message
+from playbooks.loader import Playbooks
+from storage import queries
+from storage.db import Database
+from storage.models import Escalation
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+MAX_BACKOFF = timedelta(minutes=15)
+
+
+class Reconciler:
+    def __init__(
+        self,
+        db: Database,
+        playbooks: Playbooks,
+        ports: Mapping[str, ChatPort],
+        clock: Clock = utcnow,
+    ) -> None:
+        self.db = db
+        self.playbooks = playbooks
+        self.ports = ports
+        self.clock = clock
+        self._tasks: set[asyncio.Task] = set()
+
+    def kick(self, escalation_id: int) -> None:
+        """Start reconciling now, in the background, if an event loop is running."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop (plain tests): the scheduler's sweep will pick it up
+        task = loop.create_task(self.run(escalation_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for every kicked reconciliation (tests and orderly shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def sweep(self) -> None:
+        """Retry whatever is pending and due; the scheduler calls this periodically."""
+        with self.db.session() as session:
+            ids = queries.due_for_sync(session, self.clock())
+        for escalation_id in ids:
+            await self.run(escalation_id)
+
+    async def run(self, escalation_id: int) -> bool:
+        """Reconcile one escalation; True when everything is in place."""
+        now = self.clock()
+        with self.db.session() as session:
+            if not queries.take_lease(session, escalation_id, now, now + LEASE):
+                return False  # another worker has it; it will see our change
+        while True:
+            with self.db.session() as session:
+                esc = queries.escalation(session, escalation_id)
+                version = esc.change_version
+                attempts = esc.sync_attempts
+            port = self.ports.get(esc.platform)
+            try:
+                if port is None:
+                    raise PlatformError(f"no adapter for platform {esc.platform!r} is running")
+                await self._reconcile(escalation_id, port)
+            except PlatformError as exc:
+                delay = min(timedelta(seconds=30) * 2**attempts, MAX_BACKOFF)
+                retry_at = self.clock() + delay * random.uniform(0.8, 1.2)
+                log.warning(
+                    "ESC-%s: platform step failed (%s); retrying at %s",
+                    escalation_id,
+                    exc,
+                    retry_at.isoformat(),
+                )
+                with self.db.session() as session:
+                    queries.release_lease(
+                        session,
+                        escalation_id,
+                        seen_version=version,
+                        finished=False,
+                        retry_at=retry_at,
+                        error=str(exc)[:500],
+                    )
+                return False
+            except Exception:
+                log.exception("ESC-%s: reconciliation crashed", escalation_id)
+                with self.db.session() as session:
+                    queries.release_lease(
+                        session,
+                        escalation_id,
+                        seen_version=version,
+                        finished=False,
+                        retry_at=self.clock() + MAX_BACKOFF,
+                        error="internal error, see logs",
+                    )
+                return False
+            with self.db.session() as session:
+                if queries.release_lease(
+                    session, escalation_id, seen_version=version, finished=True
+                ):
+                    return True
+                if not queries.take_lease(
+                    session, escalation_id, self.clock(), self.clock() + LEASE
+                ):
+                    return False
+
+    async def _reconcile(self, escalation_id: int, port: ChatPort) -> None:
+        with self.db.session() as session:
+            esc = queries.escalation(session, escalation_id)
+            room = await self._ensure_room(session, esc, port)
+            if not esc.topic_set:
+                await port.set_topic(
+                    room, Message("topic", cards.summary(esc, self.playbooks, self.clock()))
+                )
+                esc.topic_set = True
+                self._save(session, esc)
+            wanted = [esc.leader_id, esc.reporter_id, *esc.stakeholder_ids]
+            missing = [u for u in dict.fromkeys(wanted) if u and u not in esc.invited_ids]
+            if missing:
+                await port.invite(room, missing)
+                esc.invited_ids = [*esc.invited_ids, *missing]
+                self._save(session, esc)
+            if esc.card_message_id is None:
+                version = esc.card_version
+                esc.card_message_id = await port.post(
+                    room, Target("room"), self._card(session, esc)
+                )
+                esc.card_rendered_version = version
+                self._save(session, esc)
+            if not esc.card_pinned and esc.card_message_id:
+                await port.pin(room, esc.card_message_id)
+                esc.card_pinned = True
+                self._save(session, esc)
+            await self._deliver(session, esc, room, port)
+            if esc.card_rendered_version < esc.card_version and esc.card_message_id:
+                version = esc.card_version
+                await port.update(room, esc.card_message_id, self._card(session, esc))
+                esc.card_rendered_version = version
+                self._save(session, esc)
+            if esc.state == "closed" and not esc.room_archived:
+                await port.archive(room)
+                esc.room_archived = True
+                self._save(session, esc)
+
+    async def _ensure_room(self, session, esc: Escalation, port: ChatPort) -> Room:
+        if esc.room_channel:
+            return Room(esc.room_channel, esc.room_thread, esc.room_name)
+        base = room_name(esc.key, esc.customer)
+        candidates = [base] + [f"{base[:76]}-{n}" for n in range(2, 6)]
+        candidates.append(f"{base[:71]}-{secrets.token_hex(4)}")
+        for name in candidates:
+            try:
+                room = await port.create_room(name, private=esc.private)
+            except NameTaken:
+                continue
+            esc.room_channel, esc.room_thread, esc.room_name = room.channel, room.thread, room.name
+            self._save(session, esc)
+            return room
+        raise PlatformError(f"every room name tried for {esc.key} is taken")
+
+    async def _deliver(self, session, esc: Escalation, room: Room, port: ChatPort) -> None:
+        room_facts = {"channel": room.channel, "name": room.name}
+        for msg in queries.pending_messages(session, esc.id):
+            context = {**msg.context, "room": room_facts}
+            try:
+                msg.message_id = await port.post(
+                    room, Target(msg.target, msg.target_value), Message(msg.template, context)
+                )
+            except Unreachable as exc:
+                msg.last_error = f"unreachable: {exc}"[:500]
+            except PlatformError as exc:
+                msg.attempts += 1
+                msg.last_error = str(exc)[:500]
+                session.add(msg)
+                session.commit()
+                raise
+            msg.sent_at = self.clock()
+            session.add(msg)
+            session.commit()
+
+    def _card(self, session, esc: Escalation) -> Message:
+        latest = queries.latest_update(session, esc.id)
+        return Message("status_card", cards.card(esc, latest, self.playbooks, self.clock()))
+
+    @staticmethod
+    def _save(session, esc: Escalation) -> None:
+        session.add(esc)
+        session.commit()

@@ -1,0 +1,188 @@
+"""Load and validate the playbook files. A broken file fails loudly with one line that names it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pytimeparse import parse as parse_seconds
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+
+FIELD_KINDS = {
+    "text",
+    "multiline",
+    "number",
+    "date",
+    "datetime",
+    "select",
+    "user",
+    "users",
+    "checkbox",
+    "checkboxes",
+}
+
+
+class PlaybookError(Exception):
+    """A playbook file is unusable; the message is the one line to show the operator."""
+
+
+def parse_duration(text: Any) -> timedelta | None:
+    """`45s`, `30m`, `24h`, `3d` (anything pytimeparse reads) to a positive timedelta, else None."""
+    seconds = parse_seconds(str(text).strip()) if text is not None else None
+    if seconds is None or seconds <= 0:
+        return None
+    return timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class Cadence:
+    acknowledge_within: timedelta
+    update_every: timedelta
+
+
+@dataclass(frozen=True)
+class Policy:
+    severities: dict[str, Cadence]
+    source: str
+
+    def cadence(self, severity: str) -> Cadence:
+        return self.severities[severity]
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    kind: str
+    required: bool = True
+    max_length: int | None = None
+    placeholder: str | None = None
+    options: str | None = None
+    default: str | None = None
+    option_label: str | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    title: str
+    submit: str
+    fields: tuple[FormField, ...]
+
+    def field(self, name: str) -> FormField:
+        return next(f for f in self.fields if f.name == name)
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    severities: dict[str, str]
+    causes: dict[str, str]
+    levers: dict[str, str]
+    states: dict[str, str]
+
+    def options(self, name: str) -> dict[str, str]:
+        return getattr(self, name)
+
+
+@dataclass(frozen=True)
+class Playbooks:
+    policy: Policy
+    taxonomy: Taxonomy
+    forms: dict[str, Form] = field(default_factory=dict)
+
+    def severity_label(self, key: str) -> str:
+        return self.taxonomy.severities.get(key, key.title())
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise PlaybookError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise PlaybookError(f"{path}:{where} {problem}") from None
+
+
+def load_policy(path: Path) -> Policy:
+    data = _read_yaml(path)
+    if not isinstance(data, dict) or "severities" not in data:
+        raise PlaybookError(f"{path}: missing key 'severities'")
+    unknown = set(data) - {"severities"}
+    if unknown:
+        raise PlaybookError(f"{path}: unknown key '{sorted(unknown)[0]}'")
+    raw = data["severities"]
+    if not isinstance(raw, dict) or not raw:
+        raise PlaybookError(f"{path}: 'severities' must map severity names to cadences")
+    severities: dict[str, Cadence] = {}
+    for name, spec in raw.items():
+        where = f"{path}: severities.{name}"
+        if not isinstance(spec, dict):
+            raise PlaybookError(f"{where}: must have acknowledge_within and update_every")
+        extra = set(spec) - {"acknowledge_within", "update_every"}
+        if extra:
+            raise PlaybookError(f"{where}.{sorted(extra)[0]}: unknown key")
+        values = {}
+        for key in ("acknowledge_within", "update_every"):
+            if key not in spec:
+                raise PlaybookError(f"{where}.{key}: missing")
+            duration = parse_duration(spec[key])
+            if duration is None:
+                raise PlaybookError(
+                    f"{where}.{key}: {spec[key]!r} is not a duration (write 45s, 30m, 24h or 3d)"
+                )
+            values[key] = duration
+        severities[str(name)] = Cadence(**values)
+    return Policy(severities=severities, source=str(path))
+
+
+def load_taxonomy(path: Path) -> Taxonomy:
+    data = _read_yaml(path)
+    parts = {}
+    for key in ("severities", "causes", "levers", "states"):
+        value = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(value, dict) or not value:
+            raise PlaybookError(f"{path}: '{key}' must map keys to labels")
+        parts[key] = {str(k): str(v) for k, v in value.items()}
+    return Taxonomy(**parts)
+
+
+def load_forms(path: Path, taxonomy: Taxonomy) -> dict[str, Form]:
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise PlaybookError(f"{path}: expected a mapping of form names")
+    forms = {}
+    for name, spec in data.items():
+        where = f"{path}: {name}"
+        try:
+            fields = []
+            for i, raw in enumerate(spec["fields"]):
+                f = FormField(**raw)
+                if f.kind not in FIELD_KINDS:
+                    raise PlaybookError(f"{where}.fields[{i}].kind: unknown kind '{f.kind}'")
+                if f.options and f.options not in ("severities", "causes", "levers"):
+                    raise PlaybookError(f"{where}.fields[{i}].options: unknown list '{f.options}'")
+                fields.append(f)
+            forms[name] = Form(name, spec["title"], spec["submit"], tuple(fields))
+        except (KeyError, TypeError) as exc:
+            raise PlaybookError(f"{where}: {exc}") from None
+    return forms
+
+
+def load(policy_path: str | Path | None = None) -> Playbooks:
+    """Everything the commands need; `policy_path` is ESCALATION_POLICY when set."""
+    policy = load_policy(Path(policy_path) if policy_path else HERE / "policy.yml")
+    taxonomy = load_taxonomy(HERE / "taxonomy.yml")
+    forms = load_forms(HERE / "forms.yml", taxonomy)
+    for sev in policy.severities:
+        if sev not in taxonomy.severities:
+            taxonomy.severities[sev] = sev.title()
+    return Playbooks(policy=policy, taxonomy=taxonomy, forms=forms)

@@ -1,0 +1,139 @@
+"""Tables. Every time is an aware UTC datetime (SQLModel's UTCDateTime keeps it so on SQLite)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Column, Index, Numeric
+from sqlmodel import Field, SQLModel
+
+
+class Escalation(SQLModel, table=True):
+    """One customer escalation, its war room and how far its platform setup has got.
+
+    The platform side (room, card, invites) is *reconciled* from these columns by
+    `commands.sync`: a command only changes the desired state here, so a crash or a
+    platform outage never loses work, it only delays it.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    intake_key: str = Field(unique=True, max_length=255)
+    platform: str = Field(max_length=20)
+    workspace: str | None = Field(default=None, max_length=64)
+
+    customer: str = Field(max_length=200)
+    title: str = Field(max_length=300)
+    severity: str = Field(max_length=40)
+    cause: str = Field(max_length=60)
+    state: str = Field(default="open", max_length=20, index=True)
+    business_impact: str = ""
+    ideal_resolution: str | None = None
+    annual_contract_value: Decimal | None = Field(
+        default=None, sa_column=Column(Numeric(14, 2), nullable=True)
+    )
+    renewal_date: date | None = None
+
+    leader_id: str = Field(max_length=64, index=True)
+    reporter_id: str = Field(max_length=64)
+    stakeholder_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    private: bool = False
+
+    opened_at: datetime
+    acknowledged_at: datetime | None = None
+    last_update_at: datetime | None = None
+    next_update_due: datetime | None = Field(default=None, index=True)
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+
+    root_cause: str | None = None
+    resolution: str | None = None
+    prevention: str | None = None
+    levers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    lever_detail: str | None = None
+
+    # The war room as a conversation reference: a channel and, optionally, a thread in it.
+    room_channel: str | None = Field(default=None, max_length=128)
+    room_thread: str | None = Field(default=None, max_length=128)
+    room_name: str | None = Field(default=None, max_length=128)
+    card_message_id: str | None = Field(default=None, max_length=128)
+    card_pinned: bool = False
+    topic_set: bool = False
+    room_archived: bool = False
+    invited_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    card_version: int = 0
+    card_rendered_version: int = -1
+
+    # Reconciliation bookkeeping (see commands.sync).
+    change_version: int = 0
+    sync_pending: bool = Field(default=True)
+    sync_retry_at: datetime | None = None
+    sync_lease_until: datetime | None = None
+    sync_attempts: int = 0
+    sync_error: str | None = None
+
+    __table_args__ = (
+        Index("ix_escalation_room", "platform", "room_channel"),
+        Index("ix_escalation_sync", "sync_pending", "sync_retry_at"),
+    )
+
+    @property
+    def key(self) -> str:
+        return f"ESC-{self.id}"
+
+
+class StatusUpdate(SQLModel, table=True):
+    """A status update posted by the leader (or anyone in the room)."""
+
+    __tablename__ = "status_update"
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    author_id: str = Field(max_length=64)
+    what_we_know: str
+    what_we_are_doing: str
+    next_update_due: datetime
+    posted_at: datetime
+
+
+class TimelineEvent(SQLModel, table=True):
+    """The audit trail: who did what, when. Never updated, only appended."""
+
+    __tablename__ = "timeline_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    at: datetime
+    actor_id: str = Field(max_length=64)
+    kind: str = Field(max_length=40)
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message a command decided to send, written in the same transaction as the change.
+
+    Delivered by `commands.sync` in id order; kept after delivery as a record.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    target: str = Field(max_length=40)  # room | user | origin | announcements
+    target_value: str | None = Field(default=None, max_length=2000)
+    template: str = Field(max_length=80)
+    context: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime
+    sent_at: datetime | None = None
+    message_id: str | None = Field(default=None, max_length=128)
+    attempts: int = 0
+    last_error: str | None = None
+
+    __table_args__ = (Index("ix_outbox_pending", "escalation_id", "sent_at"),)
+
+
+class Claim(SQLModel, table=True):
+    """A unique key taken once, e.g. a Slack event id: whoever inserts it first does the work."""
+
+    key: str = Field(primary_key=True, max_length=255)
+    claimed_at: datetime

@@ -1,0 +1,211 @@
+"""The named queries the commands use. Nothing outside storage/ builds SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.models import Claim, Escalation, OutboxMessage, StatusUpdate, TimelineEvent
+
+ACTIVE_STATES = ("open", "acknowledged")
+
+
+def escalation(session: Session, escalation_id: int) -> Escalation | None:
+    return session.get(Escalation, escalation_id)
+
+
+def escalation_by_intake_key(session: Session, intake_key: str) -> Escalation | None:
+    return session.exec(select(Escalation).where(Escalation.intake_key == intake_key)).first()
+
+
+def escalation_by_room(session: Session, platform: str, channel: str) -> Escalation | None:
+    """The escalation whose war room is `channel` (the newest, should a channel be reused)."""
+    return session.exec(
+        select(Escalation)
+        .where(Escalation.platform == platform, Escalation.room_channel == channel)
+        .order_by(col(Escalation.id).desc())
+    ).first()
+
+
+def list_escalations(
+    session: Session,
+    *,
+    platform: str,
+    which: str,
+    user_id: str,
+    now: datetime,
+    limit: int,
+) -> tuple[Sequence[Escalation], int]:
+    """Escalations for `/escalate list`: (first `limit` rows, total count). Soonest due first."""
+    query = select(Escalation).where(Escalation.platform == platform)
+    if which != "all":
+        query = query.where(col(Escalation.state).in_(ACTIVE_STATES))
+    if which == "mine":
+        query = query.where(Escalation.leader_id == user_id)
+    elif which == "overdue":
+        query = query.where(col(Escalation.next_update_due) < now)
+    rows = session.exec(
+        query.order_by(
+            col(Escalation.next_update_due).is_(None),
+            col(Escalation.next_update_due),
+            col(Escalation.id).desc(),
+        )
+    ).all()
+    return rows[:limit], len(rows)
+
+
+def latest_update(session: Session, escalation_id: int) -> StatusUpdate | None:
+    return session.exec(
+        select(StatusUpdate)
+        .where(StatusUpdate.escalation_id == escalation_id)
+        .order_by(col(StatusUpdate.id).desc())
+    ).first()
+
+
+def timeline(session: Session, escalation_id: int) -> Sequence[TimelineEvent]:
+    return session.exec(
+        select(TimelineEvent)
+        .where(TimelineEvent.escalation_id == escalation_id)
+        .order_by(col(TimelineEvent.id))
+    ).all()
+
+
+def record(
+    session: Session, esc: Escalation, *, at: datetime, actor: str, kind: str, **detail: object
+) -> None:
+    """Append a timeline event and mark the escalation for reconciliation with its platform."""
+    session.add(
+        TimelineEvent(escalation_id=esc.id, at=at, actor_id=actor, kind=kind, detail=detail)
+    )
+    esc.change_version += 1
+    esc.card_version += 1
+    esc.sync_pending = True
+    esc.sync_retry_at = None
+    session.add(esc)
+
+
+def enqueue(
+    session: Session,
+    esc: Escalation,
+    *,
+    at: datetime,
+    target: str,
+    template: str,
+    context: dict,
+    target_value: str | None = None,
+) -> None:
+    session.add(
+        OutboxMessage(
+            escalation_id=esc.id,
+            target=target,
+            target_value=target_value,
+            template=template,
+            context=context,
+            created_at=at,
+        )
+    )
+
+
+def pending_messages(session: Session, escalation_id: int) -> Sequence[OutboxMessage]:
+    return session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.escalation_id == escalation_id, col(OutboxMessage.sent_at).is_(None))
+        .order_by(col(OutboxMessage.id))
+    ).all()
+
+
+def messages(session: Session, escalation_id: int) -> Sequence[OutboxMessage]:
+    return session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.escalation_id == escalation_id)
+        .order_by(col(OutboxMessage.id))
+    ).all()
+
+
+def due_for_sync(session: Session, now: datetime, limit: int = 100) -> list[int]:
+    """Escalations with platform work outstanding whose retry time has come."""
+    return list(
+        session.exec(
+            select(Escalation.id)
+            .where(
+                col(Escalation.sync_pending).is_(True),
+                or_(col(Escalation.sync_retry_at).is_(None), col(Escalation.sync_retry_at) <= now),
+                or_(
+                    col(Escalation.sync_lease_until).is_(None),
+                    col(Escalation.sync_lease_until) < now,
+                ),
+            )
+            .order_by(col(Escalation.id))
+            .limit(limit)
+        ).all()
+    )
+
+
+def take_lease(session: Session, escalation_id: int, now: datetime, until: datetime) -> bool:
+    """Single-flight across replicas: only one worker reconciles an escalation at a time."""
+    result = session.execute(
+        update(Escalation)
+        .where(
+            col(Escalation.id) == escalation_id,
+            or_(col(Escalation.sync_lease_until).is_(None), col(Escalation.sync_lease_until) < now),
+        )
+        .values(sync_lease_until=until)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def release_lease(
+    session: Session,
+    escalation_id: int,
+    *,
+    seen_version: int,
+    finished: bool,
+    retry_at: datetime | None = None,
+    error: str | None = None,
+) -> bool:
+    """Give the lease back. Returns False when a change arrived meanwhile (work again)."""
+    values: dict[str, object] = {"sync_lease_until": None}
+    if finished:
+        values.update(sync_attempts=0, sync_error=None, sync_retry_at=None)
+        result = session.execute(
+            update(Escalation)
+            .where(
+                col(Escalation.id) == escalation_id, col(Escalation.change_version) == seen_version
+            )
+            .values(sync_pending=False, **values)
+        )
+        if result.rowcount == 0:
+            session.execute(
+                update(Escalation).where(col(Escalation.id) == escalation_id).values(**values)
+            )
+            session.commit()
+            return False
+    else:
+        session.execute(
+            update(Escalation)
+            .where(col(Escalation.id) == escalation_id)
+            .values(
+                sync_retry_at=retry_at,
+                sync_error=error,
+                sync_attempts=Escalation.sync_attempts + 1,
+                **values,
+            )
+        )
+    session.commit()
+    return True
+
+
+def claim(session: Session, key: str, now: datetime) -> bool:
+    """Insert `key` once; True for the first caller only, on any number of replicas."""
+    session.add(Claim(key=key, claimed_at=now))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
