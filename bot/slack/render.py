@@ -94,7 +94,8 @@ def render(message: Message) -> dict[str, Any]:
     try:
         payload = json.loads(raw)
     except json.JSONDecodeError as exc:  # a template bug, not user input: say which template
-        raise ValueError(f"template slack/{message.template}.json.j2 made invalid JSON: {exc}") from None
+        name = f"slack/{message.template}.json.j2"
+        raise ValueError(f"template {name} made invalid JSON: {exc}") from None
     return fit(payload)
 
 

@@ -169,11 +169,13 @@ def intake_values(**overrides) -> dict:
         "private": False,
     }
     fields.update(overrides)
+
     def select(v):
         return {
             "type": "static_select",  # noqa: E731
             "selected_option": {"value": v} if v else None,
         }
+
     text = lambda v: {"type": "plain_text_input", "value": v}  # noqa: E731
     return {
         "customer": {"customer": text(fields["customer"])},
