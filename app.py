@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 from dataclasses import dataclass
 
@@ -55,7 +56,9 @@ def compose(settings: Settings, *, slack_client=None, clock=None) -> Runtime:
         ports["slack"] = SlackChatPort(client, settings.escalations_channel)
         secret = settings.slack_signing_secret if settings.mode == "slack-http" else None
         runtime.slack_app = slack_app_module.build(desk, client, secret)
-        runtime.web = web_module.build(runtime.slack_app)
+        # Socket Mode has no signatures to check, so it must not expose /slack/events.
+        http_app = runtime.slack_app if settings.mode == "slack-http" else None
+        runtime.web = web_module.build(http_app)
     return runtime
 
 
@@ -74,8 +77,12 @@ async def serve(runtime: Runtime) -> None:
         await socket_handler.connect_async()
     web_module.mark_ready(runtime.web)
     log.info("escalation bot ready (%s) on %s:%s", settings.mode, settings.host, settings.port)
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        log.info("stopping: finishing work in progress")
     finally:
         scheduler.shutdown(wait=False)
         if socket_handler:

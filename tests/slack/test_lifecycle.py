@@ -152,3 +152,12 @@ async def test_room_commands_elsewhere_say_where_to_run_them(slack):
     body = await (await slack.command("update", channel="CRANDOM")).json()
     assert "war room" in body["text"]
     assert slack.stub.called("views.open") == []
+
+
+async def test_expired_trigger_is_explained_not_swallowed(slack):
+    slack.stub.fail_next("views.open", error="expired_trigger_id")
+    response = await slack.command("")
+    assert response.status == 200
+    await slack.settle()
+    [told] = slack.stub.responses
+    assert told["response_type"] == "ephemeral" and "expired_trigger_id" in told["text"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from sqlmodel import select
@@ -138,14 +139,10 @@ async def test_answers_in_the_origin_channel_are_only_ephemeral(slack):
     for text in ("help", "list", "update", "nonsense"):
         body = await (await slack.command(text, channel="CSHARED")).json()
         assert body["response_type"] == "ephemeral"
-    await slack.submit(
-        "intake",
-        intake_values(),
-        metadata={
-            "origin": '{"response_url": "%s", "user": "U1", '
-            '"channel": "CSHARED"}' % slack.stub.response_url()
-        },
-    )
+    await slack.command("", channel="CSHARED")
+    await slack.settle()
+    modal = slack.stub.called("views.open")[-1]["view"]
+    await slack.submit("intake", intake_values(), metadata=json.loads(modal["private_metadata"]))
     await slack.settle()
     assert all(c["channel"] != "CSHARED" for c in slack.stub.called("chat.postMessage"))
     [told] = slack.stub.responses
