@@ -28,6 +28,12 @@ def start(desk: Desk, inv: Invocation, title: str | None = None) -> OpenForm:
     return OpenForm(FORM, values=values, metadata={"origin": inv.origin, "channel": inv.channel_id})
 
 
+def validate(desk: Desk, raw: dict[str, Any]) -> FormErrors | None:
+    """Field errors only, no side effects: cheap enough to run before acknowledging."""
+    _, errors = clean(desk.playbooks.forms[FORM], raw, desk.playbooks)
+    return FormErrors(errors) if errors else None
+
+
 def submit(
     desk: Desk, inv: Invocation, raw: dict[str, Any], *, intake_key: str, origin: str | None
 ) -> Result:

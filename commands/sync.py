@@ -129,6 +129,7 @@ class Reconciler:
     async def _reconcile(self, escalation_id: int, port: ChatPort) -> None:
         with self.db.session() as session:
             esc = queries.escalation(session, escalation_id)
+            session.commit()  # hold no transaction open across the network calls below
             room = await self._ensure_room(session, esc, port)
             if not esc.topic_set:
                 await port.set_topic(
@@ -182,7 +183,9 @@ class Reconciler:
 
     async def _deliver(self, session, esc: Escalation, room: Room, port: ChatPort) -> None:
         room_facts = {"channel": room.channel, "name": room.name}
-        for msg in queries.pending_messages(session, esc.id):
+        pending = queries.pending_messages(session, esc.id)
+        session.commit()
+        for msg in pending:
             context = {**msg.context, "room": room_facts}
             try:
                 msg.message_id = await port.post(

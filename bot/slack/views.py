@@ -15,7 +15,6 @@ from bot.slack.forms import metadata, submitted_values
 from bot.slack.render import render
 from commands import intake, resolve, updates
 from commands.desk import Desk
-from commands.forms import clean
 from commands.invocation import Invocation
 from commands.results import FormErrors, Message
 
@@ -39,9 +38,9 @@ def register(app: AsyncApp, desk: Desk) -> None:
     @app.view("intake")
     async def intake_submitted(ack, body, view, client) -> None:
         raw = submitted_values(view)
-        _, errors = clean(desk.playbooks.forms[intake.FORM], raw, desk.playbooks)
-        if errors:
-            await ack(**_errors(FormErrors(errors)))
+        invalid = intake.validate(desk, raw)
+        if invalid:
+            await ack(**_errors(invalid))
             return
         await ack()
         meta = metadata(view)
