@@ -19,6 +19,7 @@ from bot import scheduler as scheduler_module
 from bot import web as web_module
 from bot.settings import Settings, SettingsError
 from commands.desk import Desk
+from commands.reminders import Reminders
 from commands.sync import Reconciler
 from playbooks import loader
 from playbooks.loader import PlaybookError
@@ -33,6 +34,7 @@ class Runtime:
     db: Database
     desk: Desk
     reconciler: Reconciler
+    reminders: Reminders
     web: web.Application | None = None
     slack_app: object | None = None
 
@@ -46,7 +48,8 @@ def compose(settings: Settings, *, slack_client=None, clock=None) -> Runtime:
     extra = {"clock": clock} if clock else {}
     reconciler = Reconciler(db, playbooks, ports, **extra)
     desk = Desk(db, playbooks, on_change=reconciler.kick, **extra)
-    runtime = Runtime(settings, db, desk, reconciler)
+    reminders = Reminders(db, playbooks, ports, on_change=reconciler.kick, **extra)
+    runtime = Runtime(settings, db, desk, reconciler, reminders)
     if settings.mode.startswith("slack"):
         from bot.slack import app as slack_app_module
         from bot.slack.client import make_client
@@ -64,7 +67,9 @@ def compose(settings: Settings, *, slack_client=None, clock=None) -> Runtime:
 
 async def serve(runtime: Runtime) -> None:
     settings = runtime.settings
-    scheduler = scheduler_module.build(runtime.reconciler, settings.reminder_interval)
+    scheduler = scheduler_module.build(
+        runtime.reminders, runtime.reconciler, settings.reminder_interval
+    )
     scheduler.start()
     runner = web.AppRunner(runtime.web)
     await runner.setup()

@@ -1,4 +1,4 @@
-"""APScheduler wiring: every REMINDER_INTERVAL, retry whatever platform work is pending.
+"""APScheduler wiring: every REMINDER_INTERVAL, queue due reminders and retry pending work.
 
 No per-escalation jobs live in memory: each sweep derives the work from the database, so a
 restart loses nothing and several replicas can sweep side by side (leases keep it single-flight).
@@ -10,16 +10,23 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from commands.reminders import Reminders
 from commands.sync import Reconciler
 
 
-def build(reconciler: Reconciler, interval: timedelta) -> AsyncIOScheduler:
+async def tick(reminders: Reminders, reconciler: Reconciler) -> None:
+    await reminders.scan()
+    await reconciler.sweep()
+
+
+def build(reminders: Reminders, reconciler: Reconciler, interval: timedelta) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(
-        reconciler.sweep,
+        tick,
         "interval",
+        args=(reminders, reconciler),
         seconds=interval.total_seconds(),
-        id="sync-sweep",
+        id="tick",
         max_instances=1,
         coalesce=True,
         next_run_time=datetime.now(UTC),  # pick up what a previous run left unfinished

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +41,45 @@ def parse_duration(text: Any) -> timedelta | None:
 
 
 @dataclass(frozen=True)
+class WorkingHours:
+    """Monday to Friday, `start`-`end` in a person's own time zone."""
+
+    start: time
+    end: time
+
+    def is_open(self, local: datetime) -> bool:
+        return local.weekday() < 5 and self.start <= local.time() < self.end
+
+    def next_opening(self, local: datetime) -> datetime:
+        """The next moment (in the same zone) at which the working day starts or goes on."""
+        if self.is_open(local):
+            return local
+        day = local.date()
+        if local.time() >= self.start:
+            day += timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        return datetime.combine(day, self.start, tzinfo=local.tzinfo)
+
+
+@dataclass(frozen=True)
 class Cadence:
     acknowledge_within: timedelta
     update_every: timedelta
+    remind_every: timedelta | None = None
+    escalate_after: timedelta | None = None
+    working_hours: WorkingHours | None = None
+
+    @property
+    def reminder_period(self) -> timedelta:
+        return self.remind_every or self.update_every
 
 
 @dataclass(frozen=True)
 class Policy:
     severities: dict[str, Cadence]
     source: str
+    leadership: tuple[str, ...] = ()
 
     def cadence(self, severity: str) -> Cadence:
         return self.severities[severity]
@@ -112,13 +143,33 @@ def _read_yaml(path: Path) -> Any:
         raise PlaybookError(f"{path}:{where} {problem}") from None
 
 
+DURATION_KEYS = ("acknowledge_within", "update_every", "remind_every", "escalate_after")
+REQUIRED_KEYS = ("acknowledge_within", "update_every")
+HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def _working_hours(where: str, value: object) -> WorkingHours:
+    match = HOURS.match(str(value).strip())
+    if not match:
+        raise PlaybookError(f"{where}: {value!r} is not a time range like 09:00-18:00")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    start = time(h1, m1)
+    end = time(23, 59, 59) if h2 == 24 else time(h2, m2)
+    if end <= start:
+        raise PlaybookError(f"{where}: {value!r} ends before it starts")
+    return WorkingHours(start, end)
+
+
 def load_policy(path: Path) -> Policy:
     data = _read_yaml(path)
     if not isinstance(data, dict) or "severities" not in data:
         raise PlaybookError(f"{path}: missing key 'severities'")
-    unknown = set(data) - {"severities"}
+    unknown = set(data) - {"severities", "leadership"}
     if unknown:
         raise PlaybookError(f"{path}: unknown key '{sorted(unknown)[0]}'")
+    leadership = data.get("leadership") or []
+    if not isinstance(leadership, list) or not all(isinstance(u, str) for u in leadership):
+        raise PlaybookError(f"{path}: leadership: must be a list of user ids")
     raw = data["severities"]
     if not isinstance(raw, dict) or not raw:
         raise PlaybookError(f"{path}: 'severities' must map severity names to cadences")
@@ -127,21 +178,27 @@ def load_policy(path: Path) -> Policy:
         where = f"{path}: severities.{name}"
         if not isinstance(spec, dict):
             raise PlaybookError(f"{where}: must have acknowledge_within and update_every")
-        extra = set(spec) - {"acknowledge_within", "update_every"}
+        extra = set(spec) - {*DURATION_KEYS, "working_hours"}
         if extra:
             raise PlaybookError(f"{where}.{sorted(extra)[0]}: unknown key")
-        values = {}
-        for key in ("acknowledge_within", "update_every"):
+        values: dict[str, object] = {}
+        for key in DURATION_KEYS:
             if key not in spec:
-                raise PlaybookError(f"{where}.{key}: missing")
+                if key in REQUIRED_KEYS:
+                    raise PlaybookError(f"{where}.{key}: missing")
+                continue
             duration = parse_duration(spec[key])
             if duration is None:
                 raise PlaybookError(
                     f"{where}.{key}: {spec[key]!r} is not a duration (write 45s, 30m, 24h or 3d)"
                 )
             values[key] = duration
+        if "working_hours" in spec:
+            values["working_hours"] = _working_hours(
+                f"{where}.working_hours", spec["working_hours"]
+            )
         severities[str(name)] = Cadence(**values)
-    return Policy(severities=severities, source=str(path))
+    return Policy(severities=severities, source=str(path), leadership=tuple(leadership))
 
 
 def load_taxonomy(path: Path) -> Taxonomy:

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -81,11 +83,7 @@ def record(
     session.add(
         TimelineEvent(escalation_id=esc.id, at=at, actor_id=actor, kind=kind, detail=detail)
     )
-    esc.change_version += 1
-    esc.card_version += 1
-    esc.sync_pending = True
-    esc.sync_retry_at = None
-    session.add(esc)
+    touch_card(session, esc)
 
 
 def enqueue(
@@ -108,6 +106,7 @@ def enqueue(
             created_at=at,
         )
     )
+    mark_pending(session, esc)
 
 
 def pending_messages(session: Session, escalation_id: int) -> Sequence[OutboxMessage]:
@@ -209,3 +208,44 @@ def claim(session: Session, key: str, now: datetime) -> bool:
         session.rollback()
         return False
     return True
+
+
+def overdue(session: Session, now: datetime, limit: int = 1000) -> Sequence[Escalation]:
+    """Active escalations whose next update is owed by now: one range scan of the deadline
+    index, so a scan costs what is due, not how many escalations exist."""
+    return session.exec(
+        select(Escalation)
+        .where(col(Escalation.next_update_due) <= now, col(Escalation.state).in_(ACTIVE_STATES))
+        .order_by(col(Escalation.next_update_due))
+        .limit(limit)
+    ).all()
+
+
+def claim_many(session: Session, keys: Sequence[str], now: datetime) -> set[str]:
+    """Insert the keys nobody holds yet, in one statement; returns the ones this caller won.
+    Not committed: the caller commits the claims together with the work they guard."""
+    if not keys:
+        return set()
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    statement = (
+        insert(Claim)
+        .values([{"key": key, "claimed_at": now} for key in dict.fromkeys(keys)])
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(Claim.key)
+    )
+    return set(session.execute(statement).scalars())
+
+
+def touch_card(session: Session, esc: Escalation) -> None:
+    """The card must be drawn again (e.g. it just became overdue) though nothing was changed."""
+    # Increments in SQL, not in Python: two writers never overwrite each other's bump.
+    esc.card_version = Escalation.card_version + 1
+    mark_pending(session, esc)
+
+
+def mark_pending(session: Session, esc: Escalation) -> None:
+    """Something changed that the platform must catch up with: the reconciler will run."""
+    esc.change_version = Escalation.change_version + 1
+    esc.sync_pending = True
+    esc.sync_retry_at = None
+    session.add(esc)

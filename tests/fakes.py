@@ -20,6 +20,7 @@ class FakePort:
         self.fail: dict[str, int] = {}
         self.taken: set[str] = set()
         self.unreachable: set[str] = set()
+        self.zones: dict[str, str] = {}
         self._n = 0
 
     def _maybe_fail(self, step: str) -> None:
@@ -62,6 +63,9 @@ class FakePort:
     async def archive(self, room: Room) -> None:
         self._maybe_fail("archive")
         self.archived.append(room.channel)
+
+    async def user_timezone(self, user_id: str) -> str | None:
+        return self.zones.get(user_id)
 
     def templates(self, kind: str | None = None) -> list[str]:
         return [m.template for _, t, m in self.posts if kind is None or t.kind == kind]

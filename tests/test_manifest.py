@@ -23,6 +23,7 @@ NEEDED = {
     "chat.update": {"chat:write"},
     "pins.add": {"pins:write"},
     "conversations.open": {"im:write"},
+    "users.info": {"users:read"},
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -30,6 +31,7 @@ UNINVITABLE = {
     "invalid_users",
 }
 NAME_TAKEN = {"name_taken"}
+ZONE_TTL = 3600.0
 NAME_INVALID = {
     "invalid_name",
     "invalid_name_specials",
@@ -52,6 +54,7 @@ class SlackChatPort:
     def __init__(self, client: AsyncWebClient, escalations_channel: str | None = None) -> None:
         self.client = client
         self.escalations_channel = escalations_channel
+        self._zones: dict[str, tuple[str | None, float]] = {}
 
     async def _call(self, method: str, **kwargs) -> dict:
         try:
@@ -144,3 +147,18 @@ class SlackChatPort:
 
     async def archive(self, room: Room) -> None:
         await self._call("conversations_archive", channel=room.channel)
+
+    async def user_timezone(self, user_id: str) -> str | None:
+        """From the Slack profile; cached for an hour, as people rarely move."""
+        cached = self._zones.get(user_id)
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        try:
+            data = await self._call("users_info", user=user_id)
+        except PlatformError as exc:
+            if str(exc).endswith(("user_not_found", "user_not_visible")):
+                return None
+            raise
+        zone = (data.get("user") or {}).get("tz")
+        self._zones[user_id] = (zone, time.monotonic() + ZONE_TTL)
+        return zone

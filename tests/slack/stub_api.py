@@ -28,6 +28,7 @@ class SlackStub:
     members: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     responses: list[dict] = field(default_factory=list)
     taken_names: set[str] = field(default_factory=set)
+    zones: dict[str, str] = field(default_factory=dict)
     failures: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
     server: TestServer | None = None
     _ts: int = 1000
@@ -59,6 +60,7 @@ class SlackStub:
     async def start(self) -> SlackStub:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk reads some methods by GET
         app.router.add_post("/response/{name}", self._response)
         self.server = TestServer(app)
         await self.server.start_server()
@@ -75,7 +77,9 @@ class SlackStub:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = dict(request.query)  # slack_sdk sends some arguments in the query string
-        if request.content_type == "application/json":
+        if request.method == "GET":
+            pass
+        elif request.content_type == "application/json":
             params.update(await request.json())
         else:
             params.update(await request.post())
@@ -166,6 +170,9 @@ class SlackStub:
             return {"error": "already_pinned"}
         self.pins[p["channel"]].append(p["timestamp"])
         return {}
+
+    def _users_info(self, p):
+        return {"user": {"id": p["user"], "tz": self.zones.get(p["user"], "Europe/London")}}
 
     def _views_open(self, p):
         return {"view": {"id": "V" + str(len(self.calls)), **p["view"]}}
