@@ -26,6 +26,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ack_latency.py
+	$(BIN)/python bench/reminder_scan.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache escalations.db*

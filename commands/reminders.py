@@ -65,31 +65,53 @@ class Reminders:
         if not plans:
             return 0
         by_id = {esc.id: esc for esc in due}
-        attached: dict[int, Escalation] = {}
         with self.db.session() as session:
-            won = queries.claim_many(session, [p.key for p in plans], now)
-            for plan in plans:
-                if plan.key not in won:
-                    continue
-                if plan.escalation_id not in attached:  # merge once: a second merge would
-                    attached[plan.escalation_id] = session.merge(  # undo the first's changes
-                        by_id[plan.escalation_id], load=False
-                    )
-                esc = attached[plan.escalation_id]
-                queries.enqueue(
-                    session,
-                    esc,
-                    at=now,
-                    target=plan.target,
-                    target_value=plan.target_value,
-                    template=plan.template,
-                    context=plan.context,
-                )
-                self._side_effects(session, esc, plan, now)
+            claimed = queries.claim_many(session, [p.key for p in plans], now)
+            won = [p for p in plans if p.key in claimed]
+            queries.enqueue_many(
+                session,
+                [
+                    {
+                        "escalation_id": p.escalation_id,
+                        "target": p.target,
+                        "target_value": p.target_value,
+                        "template": p.template,
+                        "context": p.context,
+                        "created_at": now,
+                        "attempts": 0,
+                    }
+                    for p in won
+                ],
+            )
+            rooms = [p for p in won if p.template == "reminder_room"]
+            queries.record_many(
+                session,
+                [
+                    {
+                        "escalation_id": p.escalation_id,
+                        "at": now,
+                        "actor_id": "bot",
+                        "kind": "reminder",
+                        "detail": {
+                            "overdue": p.context["kind"],
+                            "number": p.context["reminder_number"],
+                        },
+                    }
+                    for p in rooms
+                ],
+            )
+            for p in won:
+                if p.template == "leadership_note":
+                    self._loop_in_leadership(session, by_id[p.escalation_id], p, now)
+            touched = sorted({p.escalation_id for p in won})
+            # The card shows the overdue state, so it is drawn again with the room reminder.
+            queries.mark_many_pending(
+                session, touched, redraw_card=[p.escalation_id for p in rooms]
+            )
             session.commit()
-        for escalation_id in attached:
+        for escalation_id in touched:
             self.on_change(escalation_id)
-        return sum(1 for p in plans if p.key in won)
+        return len(won)
 
     async def _plan(self, esc: Escalation, now: datetime) -> list[Planned]:
         cadence = self.playbooks.policy.cadence(esc.severity)
@@ -140,31 +162,21 @@ class Reminders:
             )
         return plans
 
-    def _side_effects(self, session, esc: Escalation, plan: Planned, now: datetime) -> None:
-        if plan.template == "reminder_room":
-            # The card shows the overdue state, so it is drawn again now.
-            queries.touch_card(session, esc)
-            queries.record(
-                session,
-                esc,
-                at=now,
-                actor="bot",
-                kind="reminder",
-                overdue=plan.context["kind"],
-                number=plan.context["reminder_number"],
-            )
-        elif plan.template == "leadership_note":
-            added = [u for u in plan.context["leadership"] if u not in esc.stakeholder_ids]
-            esc.stakeholder_ids = [*esc.stakeholder_ids, *added]
-            queries.record(
-                session,
-                esc,
-                at=now,
-                actor="bot",
-                kind="leadership_escalated",
-                rule="escalate_after",
-                people=plan.context["leadership"],
-            )
+    @staticmethod
+    def _loop_in_leadership(session, esc: Escalation, plan: Planned, now: datetime) -> None:
+        """Rare (once per escalation), so plain ORM work is fine here."""
+        esc = session.merge(esc, load=False)
+        added = [u for u in plan.context["leadership"] if u not in esc.stakeholder_ids]
+        esc.stakeholder_ids = [*esc.stakeholder_ids, *added]
+        queries.record(
+            session,
+            esc,
+            at=now,
+            actor="bot",
+            kind="leadership_escalated",
+            rule="escalate_after",
+            people=plan.context["leadership"],
+        )
 
     async def _in_working_hours(self, esc: Escalation, cadence: Cadence, now: datetime) -> bool:
         """DMs wait for the leader's working day, in the leader's own time zone."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -249,3 +250,35 @@ def mark_pending(session: Session, esc: Escalation) -> None:
     esc.sync_pending = True
     esc.sync_retry_at = None
     session.add(esc)
+
+
+def enqueue_many(session: Session, messages: Sequence[dict]) -> None:
+    """Queue many messages in one statement (the reminder scan's hot path).
+
+    Rows are grouped by whether they name a target value: SQLAlchemy batches consecutive
+    rows of the same shape into one INSERT, and interleaved shapes would cost one each.
+    Order within each group, and so per target, is kept."""
+    if messages:
+        rows = sorted(messages, key=lambda m: m.get("target_value") is None)
+        session.execute(sa_insert(OutboxMessage), rows)
+
+
+def record_many(session: Session, events: Sequence[dict]) -> None:
+    if events:
+        session.execute(sa_insert(TimelineEvent), list(events))
+
+
+def mark_many_pending(session: Session, ids: Sequence[int], *, redraw_card: Sequence[int]) -> None:
+    """One UPDATE per kind of change instead of one per escalation."""
+    redraw = set(redraw_card)
+    for group, card in ((sorted(redraw), True), (sorted(set(ids) - redraw), False)):
+        if not group:
+            continue
+        values: dict[str, object] = {
+            "change_version": Escalation.change_version + 1,
+            "sync_pending": True,
+            "sync_retry_at": None,
+        }
+        if card:
+            values["card_version"] = Escalation.card_version + 1
+        session.execute(update(Escalation).where(col(Escalation.id).in_(group)).values(**values))
