@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Column, Index, Numeric
+from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -137,3 +137,31 @@ class Claim(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=255)
     claimed_at: datetime
+
+
+class ConversationRef(SQLModel, table=True):
+    """A stored way to reach a person or a place later (proactive messages).
+
+    Teams cannot message anyone out of the blue: the bot keeps the conversation reference it
+    received when a person first talked to it (scope `user`) or where war rooms open
+    (scope `channel`). The reference itself is opaque JSON owned by the adapter.
+    """
+
+    __tablename__ = "conversation_ref"
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    scope: str = Field(max_length=20)
+    key: str = Field(max_length=255)
+    reference: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime
+
+    __table_args__ = (UniqueConstraint("platform", "scope", "key", name="uq_conversation_ref"),)
+
+
+class Setting(SQLModel, table=True):
+    """Settings people change from chat (e.g. `escalations here`), kept across restarts."""
+
+    key: str = Field(primary_key=True, max_length=255)
+    value: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime

@@ -12,7 +12,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import Claim, Escalation, OutboxMessage, StatusUpdate, TimelineEvent
+from storage.models import (
+    Claim,
+    ConversationRef,
+    Escalation,
+    OutboxMessage,
+    Setting,
+    StatusUpdate,
+    TimelineEvent,
+)
 
 ACTIVE_STATES = ("open", "acknowledged")
 
@@ -282,3 +290,50 @@ def mark_many_pending(session: Session, ids: Sequence[int], *, redraw_card: Sequ
         if card:
             values["card_version"] = Escalation.card_version + 1
         session.execute(update(Escalation).where(col(Escalation.id).in_(group)).values(**values))
+
+
+def save_reference(
+    session: Session, *, platform: str, scope: str, key: str, reference: dict, now: datetime
+) -> None:
+    """Insert or replace the stored reference for (platform, scope, key)."""
+    row = session.exec(
+        select(ConversationRef).where(
+            ConversationRef.platform == platform,
+            ConversationRef.scope == scope,
+            ConversationRef.key == key,
+        )
+    ).first()
+    if row is None:
+        row = ConversationRef(
+            platform=platform, scope=scope, key=key, reference=reference, updated_at=now
+        )
+    else:
+        row.reference, row.updated_at = reference, now
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:  # saved concurrently by another request: theirs is as good
+        session.rollback()
+
+
+def reference(session: Session, *, platform: str, scope: str, key: str) -> dict | None:
+    row = session.exec(
+        select(ConversationRef).where(
+            ConversationRef.platform == platform,
+            ConversationRef.scope == scope,
+            ConversationRef.key == key,
+        )
+    ).first()
+    return row.reference if row else None
+
+
+def setting(session: Session, key: str) -> dict | None:
+    row = session.get(Setting, key)
+    return row.value if row else None
+
+
+def save_setting(session: Session, key: str, value: dict, now: datetime) -> None:
+    row = session.get(Setting, key) or Setting(key=key, value=value, updated_at=now)
+    row.value, row.updated_at = value, now
+    session.add(row)
+    session.commit()
