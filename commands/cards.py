@@ -65,6 +65,10 @@ def card(
         "prevention": esc.prevention,
         "levers": [playbooks.taxonomy.levers.get(k, k) for k in esc.levers],
         "lever_detail": esc.lever_detail,
+        "commitments": esc.commitments,
+        "flags": [playbooks.taxonomy.flags.get(f, f) for f in esc.flags],
+        "links": dict(esc.links),
+        "satisfaction": esc.satisfaction_score,
     }
 
 

@@ -74,6 +74,14 @@ def _clean_one(
             return datetime.fromtimestamp(int(value), UTC)
         except (TypeError, ValueError, OverflowError):
             raise ValueError("Pick a date and a time.") from None
+    if kind == "account":
+        text = _text(value)
+        name = text.split(":", 1)[1] if text and text.startswith("new:") else text
+        if name is not None and not name.strip():
+            return None
+        if name and max_length and len(name) > max_length:
+            raise ValueError(f"Keep it to {max_length} characters (this is {len(name)}).")
+        return text
     if kind in ("select", "user"):
         text = _text(value)
         if text and options and text not in playbooks_options(playbooks, options):

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import IntegrityError
 
-from commands import cards
+from commands import accounts, cards, checklist, leadership
 from commands.desk import Desk
 from commands.forms import clean
 from commands.invocation import Invocation
 from commands.results import Accepted, FormErrors, OpenForm, Result
 from storage import queries
-from storage.models import Escalation
+from storage.models import Account, Escalation
 
 FORM = "intake"
 
@@ -28,17 +29,56 @@ def start(desk: Desk, inv: Invocation, title: str | None = None) -> OpenForm:
     return OpenForm(FORM, values=values, metadata={"origin": inv.origin, "channel": inv.channel_id})
 
 
-def validate(desk: Desk, raw: dict[str, Any]) -> FormErrors | None:
-    """Field errors only, no side effects: cheap enough to run before acknowledging."""
-    _, errors = clean(desk.playbooks.forms[FORM], raw, desk.playbooks)
+def validate(desk: Desk, inv: Invocation, raw: dict[str, Any]) -> FormErrors | None:
+    """Field errors, and the account's open escalation if there is one: a read, no writes,
+    cheap enough to answer before acknowledging so the errors show on the form."""
+    values, errors = _clean(desk, raw)
+    if not errors:
+        with desk.db.session() as session:
+            errors = _duplicate(session, inv, values)
     return FormErrors(errors) if errors else None
+
+
+def _clean(desk: Desk, raw: dict[str, Any]) -> tuple[dict, dict[str, str]]:
+    values, errors = clean(desk.playbooks.forms[FORM], raw, desk.playbooks)
+    zone = values.get("customer_timezone")
+    if zone and "customer_timezone" not in errors:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors["customer_timezone"] = "Use a zone name like Europe/Berlin or America/Chicago."
+    return values, errors
+
+
+def _duplicate(session, inv: Invocation, values: dict) -> dict[str, str]:
+    """One channel per problem, not per person who noticed it."""
+    if values.get("separate"):
+        return {}
+    value = values["customer"]
+    existing = (
+        session.get(Account, int(value[len(accounts.EXISTING) :]))
+        if value.startswith(accounts.EXISTING) and value[len(accounts.EXISTING) :].isdigit()
+        else queries.account_by_name(session, inv.platform, value.removeprefix(accounts.NEW))
+    )
+    open_ones = accounts.open_escalations(session, existing) if existing else []
+    if not open_ones:
+        return {}
+    esc = open_ones[-1]
+    where = f" (#{esc.room_name})" if esc.room_name else ""
+    return {
+        "customer": (
+            f"{existing.name} already has {esc.key} open{where}: {esc.title[:80]}. "
+            f"To work on it there, cancel and run /escalate join {esc.key}. "
+            "If this is a different problem, tick the box at the bottom of the form."
+        )[:1900]
+    }
 
 
 def submit(
     desk: Desk, inv: Invocation, raw: dict[str, Any], *, intake_key: str, origin: str | None
 ) -> Result:
     """Validate, then store the escalation and queue its set-up. Idempotent on `intake_key`."""
-    values, errors = clean(desk.playbooks.forms[FORM], raw, desk.playbooks)
+    values, errors = _clean(desk, raw)
     if errors:
         return FormErrors(errors)
     now = desk.now()
@@ -46,18 +86,32 @@ def submit(
         existing = queries.escalation_by_intake_key(session, intake_key)
         if existing is not None:
             return Accepted(existing.id)
+        errors = _duplicate(session, inv, values)
+        if errors:
+            return FormErrors(errors)
+        account = accounts.resolve(
+            session,
+            inv.platform,
+            values["customer"],
+            now=now,
+            contract_value=values["annual_contract_value"],
+            renewal=values["renewal_date"],
+            timezone=values["customer_timezone"],
+        )
         esc = Escalation(
             intake_key=intake_key,
             platform=inv.platform,
             workspace=inv.workspace,
-            customer=values["customer"],
+            account_id=account.id,
+            customer=account.name,
             title=values["title"],
             severity=values["severity"],
             cause=values["cause"],
+            flags=values["flags"],
             business_impact=values["business_impact"],
             ideal_resolution=values["ideal_resolution"],
-            annual_contract_value=values["annual_contract_value"],
-            renewal_date=values["renewal_date"],
+            annual_contract_value=account.annual_contract_value,
+            renewal_date=account.renewal_date,
             leader_id=values["leader"],
             reporter_id=inv.user_id,
             stakeholder_ids=[u for u in values["stakeholders"] if u != values["leader"]],
@@ -80,6 +134,7 @@ def submit(
             kind="opened",
             severity=esc.severity,
             leader=esc.leader_id,
+            account=account.name,
         )
         facts = cards.summary(esc, desk.playbooks, now)
         queries.enqueue(
@@ -90,6 +145,7 @@ def submit(
             template="welcome",
             context={**facts, "reporter": inv.user_id},
         )
+        checklist.create(session, desk, esc)
         if esc.leader_id != inv.user_id:
             queries.enqueue(
                 session,
@@ -117,6 +173,7 @@ def submit(
             template="war_room_ready",
             context={**facts, "reporter": inv.user_id},
         )
+        leadership.apply_rules(session, desk, esc, now=now, actor=inv.user_id)
         session.commit()
         escalation_id = esc.id
     desk.changed(escalation_id)

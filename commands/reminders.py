@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from commands import cards
@@ -58,8 +58,8 @@ class Reminders:
         now = self.clock()
         with self.db.session() as session:
             due = queries.overdue(session, now)
+            plans: list[Planned] = self._closing_the_loop(session, now)
             session.commit()
-        plans: list[Planned] = []
         for esc in due:
             plans.extend(await self._plan(esc, now))
         if not plans:
@@ -103,6 +103,19 @@ class Reminders:
             for p in won:
                 if p.template == "leadership_note":
                     self._loop_in_leadership(session, by_id[p.escalation_id], p, now)
+                elif p.template == "satisfaction_request":
+                    queries.record_many(
+                        session,
+                        [
+                            {
+                                "escalation_id": p.escalation_id,
+                                "at": now,
+                                "actor_id": "bot",
+                                "kind": "satisfaction_asked",
+                                "detail": {},
+                            }
+                        ],
+                    )
             touched = sorted({p.escalation_id for p in won})
             # The card shows the overdue state, so it is drawn again with the room reminder.
             queries.mark_many_pending(
@@ -112,6 +125,43 @@ class Reminders:
         for escalation_id in touched:
             self.on_change(escalation_id)
         return len(won)
+
+    def _closing_the_loop(self, session, now: datetime) -> list[Planned]:
+        """After resolution: ask how the customer feels, and nudge owners of late follow-ups
+        (once a day each)."""
+        policy = self.playbooks.policy
+        plans = [
+            Planned(
+                f"satisfaction:{esc.id}",
+                esc.id,
+                "user",
+                esc.leader_id,
+                "satisfaction_request",
+                cards.summary(esc, self.playbooks, now),
+            )
+            for esc in queries.awaiting_satisfaction(session, now - policy.satisfaction_after)
+        ]
+        for item in queries.overdue_follow_ups(session, now):
+            day = int((now - item.due_at) / timedelta(days=1))
+            esc = queries.escalation(session, item.escalation_id)
+            plans.append(
+                Planned(
+                    f"follow-up:{item.id}:{day}",
+                    item.escalation_id,
+                    "user",
+                    item.owner_id,
+                    "follow_up_due",
+                    {
+                        **cards.summary(esc, self.playbooks, now),
+                        "follow_up": {
+                            "id": item.id,
+                            "text": item.text,
+                            "due": cards.when(item.due_at),
+                        },
+                    },
+                )
+            )
+        return plans
 
     async def _plan(self, esc: Escalation, now: datetime) -> list[Planned]:
         cadence = self.playbooks.policy.cadence(esc.severity)

@@ -3,6 +3,7 @@ were pulled."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from typing import Any
 
 from commands import cards
@@ -11,6 +12,7 @@ from commands.forms import clean
 from commands.invocation import Invocation
 from commands.results import Accepted, FormErrors, OpenForm, Reply, Result
 from storage import queries
+from storage.models import FollowUp
 
 FORM = "resolve"
 
@@ -49,7 +51,18 @@ def submit(desk: Desk, inv: Invocation, escalation_id: int, raw: dict[str, Any])
         esc.prevention = values["prevention"]
         esc.levers = values["levers"]
         esc.lever_detail = values["lever_detail"]
-        queries.record(session, esc, at=now, actor=inv.user_id, kind="resolved", levers=esc.levers)
+        esc.commitments = values["commitments"]
+        follow_ups = _follow_ups(desk, esc, values, now)
+        session.add_all(follow_ups)
+        queries.record(
+            session,
+            esc,
+            at=now,
+            actor=inv.user_id,
+            kind="resolved",
+            levers=esc.levers,
+            follow_ups=len(follow_ups),
+        )
         queries.enqueue(
             session,
             esc,
@@ -61,3 +74,18 @@ def submit(desk: Desk, inv: Invocation, escalation_id: int, raw: dict[str, Any])
         session.commit()
     desk.changed(escalation_id)
     return Accepted(escalation_id)
+
+
+def _follow_ups(desk: Desk, esc, values: dict, now: datetime) -> list[FollowUp]:
+    """Each line of the prevention measures becomes work with an owner and a due date."""
+    if values["follow_up_due"]:
+        due = datetime.combine(values["follow_up_due"], time(17, 0), tzinfo=UTC)
+    else:
+        due = now + desk.playbooks.policy.follow_up_within
+    owner = values["follow_up_owner"] or esc.leader_id
+    lines = [line.strip(" -•*\t") for line in (values["prevention"] or "").splitlines()]
+    return [
+        FollowUp(escalation_id=esc.id, text=line[:500], owner_id=owner, due_at=due)
+        for line in lines
+        if line
+    ]

@@ -2,12 +2,56 @@
 
 from __future__ import annotations
 
-from commands import close, intake, lead, listing, resolve, severity, updates
+from commands import (
+    checklist,
+    close,
+    closing,
+    drafting,
+    intake,
+    investigation,
+    lead,
+    leadership,
+    listing,
+    resolve,
+    severity,
+    updates,
+)
 from commands.desk import Desk, reply
 from commands.invocation import Invocation
 from commands.results import Result
 
-SUBCOMMANDS = ("update", "lead", "severity", "resolve", "close", "list", "help")
+SUBCOMMANDS = (
+    "update",
+    "lead",
+    "severity",
+    "cause",
+    "investigate",
+    "draft",
+    "exec",
+    "resolve",
+    "postmortem",
+    "close",
+    "join",
+    "list",
+    "help",
+)
+# Subcommands that take no argument: anything after them is a mistake, not ignored.
+BARE = {
+    "update": updates.start,
+    "investigate": investigation.start,
+    "draft": drafting.draft,
+    "exec": leadership.start_exec,
+    "resolve": resolve.start,
+    "postmortem": closing.postmortem,
+    "close": close.close,
+}
+WITH_ARGUMENT = {
+    "lead": lead.hand_over,
+    "severity": severity.change,
+    "cause": checklist.change_cause,
+    "join": closing.join,
+    "list": listing.list_escalations,
+}
 
 
 def handle(desk: Desk, inv: Invocation, text: str) -> Result:
@@ -19,18 +63,10 @@ def handle(desk: Desk, inv: Invocation, text: str) -> Result:
         return intake.start(desk, inv)
     if word == "help":
         return help_text(desk)
-    if word == "update" and not rest:
-        return updates.start(desk, inv)
-    if word == "lead":
-        return lead.hand_over(desk, inv, rest)
-    if word == "severity":
-        return severity.change(desk, inv, rest)
-    if word == "resolve" and not rest:
-        return resolve.start(desk, inv)
-    if word == "close" and not rest:
-        return close.close(desk, inv)
-    if word == "list":
-        return listing.list_escalations(desk, inv, rest)
+    if word in BARE and not rest:
+        return BARE[word](desk, inv)
+    if word in WITH_ARGUMENT:
+        return WITH_ARGUMENT[word](desk, inv, rest)
     if word in SUBCOMMANDS:
         return reply("usage", usage=word)
     if " " not in text:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commands import cards
+from commands import cards, leadership
 from commands.desk import Desk, reply
 from commands.invocation import Invocation
 from commands.results import Reply
@@ -46,6 +46,7 @@ def change(desk: Desk, inv: Invocation, argument: str) -> Reply:
             severity=wanted,
             next_update_due=planned.isoformat(),
         )
+        leadership.apply_rules(session, desk, esc, now=now, actor=inv.user_id)
         queries.enqueue(
             session,
             esc,

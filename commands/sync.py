@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 
-from commands import cards
+from commands import accounts, cards, checklist
 from commands.clock import Clock, utcnow
 from commands.naming import room_name
 from commands.ports import ChatPort, NameTaken, PlatformError, Room, Target, Unreachable
@@ -154,10 +154,16 @@ class Reconciler:
                 await port.pin(room, esc.card_message_id)
                 esc.card_pinned = True
                 self._save(session, esc)
+            if "checklist" not in esc.links and queries.checklist(session, esc.id):
+                message_id = await port.post(room, Target("room"), self._checklist(session, esc))
+                self._link(session, esc, "checklist", room, message_id)
             await self._deliver(session, esc, room, port)
             if esc.card_rendered_version < esc.card_version and esc.card_message_id:
                 version = esc.card_version
                 await port.update(room, esc.card_message_id, self._card(session, esc))
+                checklist_message = esc.links.get("checklist", {}).get("id")
+                if checklist_message:  # the other living message: ticks and state
+                    await port.update(room, checklist_message, self._checklist(session, esc))
                 esc.card_rendered_version = version
                 self._save(session, esc)
             if esc.state == "closed" and not esc.room_archived:
@@ -202,10 +208,31 @@ class Reconciler:
             msg.sent_at = self.clock()
             session.add(msg)
             session.commit()
+            if msg.context.get("link_as") and msg.message_id:
+                self._link(session, esc, msg.context["link_as"], room, msg.message_id)
 
     def _card(self, session, esc: Escalation) -> Message:
+        now = self.clock()
         latest = queries.latest_update(session, esc.id)
-        return Message("status_card", cards.card(esc, latest, self.playbooks, self.clock()))
+        return Message(
+            "status_card",
+            {
+                **cards.card(esc, latest, self.playbooks, now),
+                "account": accounts.history(session, esc, now),
+                "checklist": checklist.progress(queries.checklist(session, esc.id)),
+            },
+        )
+
+    def _checklist(self, session, esc: Escalation) -> Message:
+        return Message("checklist", checklist.context(session, self.playbooks, esc))
+
+    def _link(self, session, esc: Escalation, name: str, room: Room, message_id: str | None):
+        """Remember a message the card links to, and redraw the card to show the link."""
+        if not message_id:
+            return
+        esc.links = {**esc.links, name: {"id": message_id, "channel": room.channel}}
+        esc.card_version = Escalation.card_version + 1  # in SQL: never lose another's bump
+        self._save(session, esc)
 
     @staticmethod
     def _save(session, esc: Escalation) -> None:

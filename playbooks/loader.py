@@ -25,7 +25,11 @@ FIELD_KINDS = {
     "users",
     "checkbox",
     "checkboxes",
+    "account",
 }
+
+
+OPTION_LISTS = ("severities", "causes", "levers", "flags", "satisfaction")
 
 
 class PlaybookError(Exception):
@@ -76,10 +80,22 @@ class Cadence:
 
 
 @dataclass(frozen=True)
+class LeadershipRules:
+    """When leadership is looped in as soon as the facts say so (not only when late)."""
+
+    contract_value_at_least: float | None = 100000
+    severities: tuple[str, ...] = ("critical",)
+    flags: tuple[str, ...] = ("threat_to_cancel", "legal_action", "asked_for_executive")
+
+
+@dataclass(frozen=True)
 class Policy:
     severities: dict[str, Cadence]
     source: str
     leadership: tuple[str, ...] = ()
+    leadership_rules: LeadershipRules = field(default_factory=LeadershipRules)
+    satisfaction_after: timedelta = timedelta(days=2)
+    follow_up_within: timedelta = timedelta(days=14)
 
     def cadence(self, severity: str) -> Cadence:
         return self.severities[severity]
@@ -115,6 +131,8 @@ class Taxonomy:
     causes: dict[str, str]
     levers: dict[str, str]
     states: dict[str, str]
+    flags: dict[str, str]
+    satisfaction: dict[str, str]
 
     def options(self, name: str) -> dict[str, str]:
         return getattr(self, name)
@@ -125,6 +143,8 @@ class Playbooks:
     policy: Policy
     taxonomy: Taxonomy
     forms: dict[str, Form] = field(default_factory=dict)
+    causes: dict = field(default_factory=dict)  # cause key → playbooks.causes.CausePlaybook
+    step_labels: dict[str, str] = field(default_factory=dict)
 
     def severity_label(self, key: str) -> str:
         return self.taxonomy.severities.get(key, key.title())
@@ -164,7 +184,13 @@ def load_policy(path: Path) -> Policy:
     data = _read_yaml(path)
     if not isinstance(data, dict) or "severities" not in data:
         raise PlaybookError(f"{path}: missing key 'severities'")
-    unknown = set(data) - {"severities", "leadership"}
+    unknown = set(data) - {
+        "severities",
+        "leadership",
+        "leadership_rules",
+        "satisfaction_after",
+        "follow_up_within",
+    }
     if unknown:
         raise PlaybookError(f"{path}: unknown key '{sorted(unknown)[0]}'")
     leadership = data.get("leadership") or []
@@ -198,13 +224,43 @@ def load_policy(path: Path) -> Policy:
                 f"{where}.working_hours", spec["working_hours"]
             )
         severities[str(name)] = Cadence(**values)
-    return Policy(severities=severities, source=str(path), leadership=tuple(leadership))
+    extras: dict[str, object] = {}
+    for key in ("satisfaction_after", "follow_up_within"):
+        if key in data:
+            duration = parse_duration(data[key])
+            if duration is None:
+                raise PlaybookError(f"{path}: {key}: {data[key]!r} is not a duration")
+            extras[key] = duration
+    if "leadership_rules" in data:
+        extras["leadership_rules"] = _leadership_rules(path, data["leadership_rules"], severities)
+    return Policy(severities=severities, source=str(path), leadership=tuple(leadership), **extras)
+
+
+def _leadership_rules(path: Path, raw: object, severities: dict) -> LeadershipRules:
+    where = f"{path}: leadership_rules"
+    if not isinstance(raw, dict):
+        raise PlaybookError(f"{where}: must be a mapping")
+    extra = set(raw) - {"contract_value_at_least", "severities", "flags"}
+    if extra:
+        raise PlaybookError(f"{where}.{sorted(extra)[0]}: unknown key")
+    value = raw.get("contract_value_at_least", 100000)
+    if value is not None and (not isinstance(value, int | float) or value < 0):
+        raise PlaybookError(f"{where}.contract_value_at_least: {value!r} is not an amount")
+    sevs = tuple(raw.get("severities", ("critical",)) or ())
+    for sev in sevs:
+        if sev not in severities:
+            raise PlaybookError(f"{where}.severities: unknown severity '{sev}'")
+    flags = tuple(raw.get("flags", LeadershipRules.flags) or ())
+    for flag in flags:
+        if flag not in LeadershipRules.flags:
+            raise PlaybookError(f"{where}.flags: unknown flag '{flag}'")
+    return LeadershipRules(value, sevs, flags)
 
 
 def load_taxonomy(path: Path) -> Taxonomy:
     data = _read_yaml(path)
     parts = {}
-    for key in ("severities", "causes", "levers", "states"):
+    for key in ("severities", "causes", "levers", "states", "flags", "satisfaction"):
         value = data.get(key) if isinstance(data, dict) else None
         if not isinstance(value, dict) or not value:
             raise PlaybookError(f"{path}: '{key}' must map keys to labels")
@@ -225,7 +281,7 @@ def load_forms(path: Path, taxonomy: Taxonomy) -> dict[str, Form]:
                 f = FormField(**raw)
                 if f.kind not in FIELD_KINDS:
                     raise PlaybookError(f"{where}.fields[{i}].kind: unknown kind '{f.kind}'")
-                if f.options and f.options not in ("severities", "causes", "levers"):
+                if f.options and f.options not in OPTION_LISTS:
                     raise PlaybookError(f"{where}.fields[{i}].options: unknown list '{f.options}'")
                 fields.append(f)
             forms[name] = Form(name, spec["title"], spec["submit"], tuple(fields))
@@ -236,10 +292,15 @@ def load_forms(path: Path, taxonomy: Taxonomy) -> dict[str, Form]:
 
 def load(policy_path: str | Path | None = None) -> Playbooks:
     """Everything the commands need; `policy_path` is ESCALATION_POLICY when set."""
+    from playbooks.causes import STEP_LABELS, load_causes
+
     policy = load_policy(Path(policy_path) if policy_path else HERE / "policy.yml")
     taxonomy = load_taxonomy(HERE / "taxonomy.yml")
     forms = load_forms(HERE / "forms.yml", taxonomy)
     for sev in policy.severities:
         if sev not in taxonomy.severities:
             taxonomy.severities[sev] = sev.title()
-    return Playbooks(policy=policy, taxonomy=taxonomy, forms=forms)
+    causes = load_causes(HERE / "causes", taxonomy.causes, taxonomy.levers)
+    return Playbooks(
+        policy=policy, taxonomy=taxonomy, forms=forms, causes=causes, step_labels=dict(STEP_LABELS)
+    )

@@ -34,6 +34,10 @@ class Escalation(SQLModel, table=True):
     )
     renewal_date: date | None = None
 
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    # What the customer said: threat to cancel, legal action, asked for an executive.
+    flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
     leader_id: str = Field(max_length=64, index=True)
     reporter_id: str = Field(max_length=64)
     stakeholder_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -51,6 +55,14 @@ class Escalation(SQLModel, table=True):
     prevention: str | None = None
     levers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     lever_detail: str | None = None
+    commitments: str | None = None
+    investigation: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    postmortem: str | None = None
+    satisfaction_score: int | None = None
+    satisfaction_comment: str | None = None
+    satisfaction_recorded_at: datetime | None = None
+    # Messages the card links to (checklist, investigation record, briefs, post-mortem).
+    links: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
     # The war room as a conversation reference: a channel and, optionally, a thread in it.
     room_channel: str | None = Field(default=None, max_length=128)
@@ -80,6 +92,60 @@ class Escalation(SQLModel, table=True):
     @property
     def key(self) -> str:
         return f"ESC-{self.id}"
+
+
+class Account(SQLModel, table=True):
+    """The customer. Escalations are usually several frustrations adding up, so the card
+    shows the account's history, and a second escalation is questioned before it opens."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    name: str = Field(max_length=200)
+    name_key: str = Field(max_length=200, index=True)  # lowercased, for search and matching
+    annual_contract_value: Decimal | None = Field(
+        default=None, sa_column=Column(Numeric(14, 2), nullable=True)
+    )
+    renewal_date: date | None = None
+    tier: str | None = Field(default=None, max_length=60)
+    csm_id: str | None = Field(default=None, max_length=64)
+    ae_id: str | None = Field(default=None, max_length=64)
+    sponsor_id: str | None = Field(default=None, max_length=64)
+    sponsor_since: date | None = None
+    timezone: str | None = Field(default=None, max_length=64)
+    created_at: datetime
+
+    __table_args__ = (UniqueConstraint("platform", "name_key", name="uq_account_name"),)
+
+
+class ChecklistItem(SQLModel, table=True):
+    """One step of the cause playbook for one escalation; ticking records who and when."""
+
+    __tablename__ = "checklist_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    key: str = Field(max_length=60)
+    step: str = Field(max_length=30)
+    text: str = Field(max_length=300)
+    position: int
+    done_by: str | None = Field(default=None, max_length=64)
+    done_at: datetime | None = None
+
+    __table_args__ = (UniqueConstraint("escalation_id", "key", name="uq_checklist_key"),)
+
+
+class FollowUp(SQLModel, table=True):
+    """A prevention measure turned into work with an owner and a due date."""
+
+    __tablename__ = "follow_up"
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    text: str = Field(max_length=500)
+    owner_id: str = Field(max_length=64)
+    due_at: datetime = Field(index=True)
+    done_at: datetime | None = None
+    done_by: str | None = Field(default=None, max_length=64)
 
 
 class StatusUpdate(SQLModel, table=True):

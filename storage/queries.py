@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import func, or_, update
 from sqlalchemy import insert as sa_insert
-from sqlalchemy import or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import (
+    Account,
+    ChecklistItem,
     Claim,
     ConversationRef,
     Escalation,
+    FollowUp,
     OutboxMessage,
     Setting,
     StatusUpdate,
@@ -337,3 +340,75 @@ def save_setting(session: Session, key: str, value: dict, now: datetime) -> None
     row.value, row.updated_at = value, now
     session.add(row)
     session.commit()
+
+
+def accounts_matching(session: Session, platform: str, text: str, limit: int = 20):
+    """Accounts whose name contains `text` (case-insensitive), shortest names first."""
+    needle = f"%{text.strip().lower()}%"
+    return session.exec(
+        select(Account)
+        .where(Account.platform == platform, col(Account.name_key).like(needle))
+        .order_by(func.length(Account.name_key), Account.name_key)
+        .limit(limit)
+    ).all()
+
+
+def account_by_name(session: Session, platform: str, name: str) -> Account | None:
+    return session.exec(
+        select(Account).where(
+            Account.platform == platform, Account.name_key == name.strip().lower()
+        )
+    ).first()
+
+
+def account_escalations(session: Session, account_id: int) -> Sequence[Escalation]:
+    return session.exec(
+        select(Escalation).where(Escalation.account_id == account_id).order_by(col(Escalation.id))
+    ).all()
+
+
+def checklist(session: Session, escalation_id: int) -> Sequence[ChecklistItem]:
+    return session.exec(
+        select(ChecklistItem)
+        .where(ChecklistItem.escalation_id == escalation_id)
+        .order_by(col(ChecklistItem.position))
+    ).all()
+
+
+def updates(session: Session, escalation_id: int) -> Sequence[StatusUpdate]:
+    return session.exec(
+        select(StatusUpdate)
+        .where(StatusUpdate.escalation_id == escalation_id)
+        .order_by(col(StatusUpdate.id))
+    ).all()
+
+
+def follow_ups(session: Session, escalation_id: int) -> Sequence[FollowUp]:
+    return session.exec(
+        select(FollowUp).where(FollowUp.escalation_id == escalation_id).order_by(col(FollowUp.id))
+    ).all()
+
+
+def overdue_follow_ups(session: Session, now: datetime, limit: int = 500) -> Sequence[FollowUp]:
+    return session.exec(
+        select(FollowUp)
+        .where(col(FollowUp.done_at).is_(None), col(FollowUp.due_at) <= now)
+        .order_by(col(FollowUp.due_at))
+        .limit(limit)
+    ).all()
+
+
+def awaiting_satisfaction(
+    session: Session, resolved_before: datetime, limit: int = 500
+) -> Sequence[Escalation]:
+    """Resolved long enough ago that the customer can say how it went, and not yet asked."""
+    return session.exec(
+        select(Escalation)
+        .where(
+            col(Escalation.state).in_(("resolved", "closed")),
+            col(Escalation.resolved_at) <= resolved_before,
+            col(Escalation.satisfaction_recorded_at).is_(None),
+        )
+        .order_by(col(Escalation.resolved_at))
+        .limit(limit)
+    ).all()

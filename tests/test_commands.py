@@ -24,7 +24,7 @@ def form(**overrides):
         "severity": "high",
         "cause": "renewal_dispute",
         "business_impact": "Finance team blocked",
-        "annual_contract_value": "120,000",
+        "annual_contract_value": "90,000",
         "leader": "ULEAD",
         "stakeholders": ["UCSM"],
     }
@@ -63,7 +63,7 @@ def load(desk, escalation_id):
 def test_intake_stores_everything_and_owes_an_acknowledgement(desk, clock):
     esc = load(desk, open_one(desk))
     assert (esc.key, esc.customer, esc.state, esc.leader_id) == ("ESC-1", "Globex", "open", "ULEAD")
-    assert esc.annual_contract_value == Decimal("120000")
+    assert esc.annual_contract_value == Decimal("90000")
     assert esc.next_update_due == clock() + timedelta(hours=2)  # high: acknowledge within 2 h
     with desk.db.session() as session:
         kinds = [e.kind for e in queries.timeline(session, esc.id)]
@@ -185,7 +185,7 @@ def test_resolve_then_close_and_nothing_after(desk):
 
 def test_list_filters(desk, clock):
     a = open_one(desk, key="a", severity="critical")
-    open_one(desk, key="b", leader="UOTHER")
+    open_one(desk, key="b", leader="UOTHER", customer="Initech")
     clock.advance(hours=1, minutes=30)  # critical acknowledges within 1 h: a is overdue
     mine = listing.list_escalations(desk, in_room(a), "mine").message.context
     assert [i["key"] for i in mine["items"]] == ["ESC-1"]

@@ -24,6 +24,7 @@ NEEDED = {
     "pins.add": {"pins:write"},
     "conversations.open": {"im:write"},
     "users.info": {"users:read"},
+    "files.upload_v2": {"files:write"},
 }
 
 

@@ -90,7 +90,8 @@ async def test_acknowledgement_reminder_in_room_and_dm(world, clock):
     assert room["kind"] == "acknowledgement" and room["leader"] == "ULEAD"
     assert dm_to == "ULEAD" and dm["id"] == esc
     # the card now shows the overdue state
-    assert world.port.updates[-1][1].context["overdue"] is True
+    cards = [m for _, m in world.port.updates if m.template == "status_card"]
+    assert cards[-1].context["overdue"] is True
 
 
 async def test_update_reminder_after_the_cadence(world, clock):

@@ -48,8 +48,8 @@ async def test_full_setup_in_order(world):
     assert await reconciler.run(esc_id)
     assert list(port.rooms) == ["esc-1-initech"]
     assert port.invited == ["ULEAD", "UREP", "UCSM", "UGONE"]
-    assert port.templates()[0] == "status_card" and port.pins == ["m1"]
-    assert port.templates()[1:] == ["welcome", "lead_assigned", "announcement", "war_room_ready"]
+    assert port.templates()[:2] == ["status_card", "checklist"] and port.pins == ["m1"]
+    assert port.templates()[2:] == ["welcome", "lead_assigned", "announcement", "war_room_ready"]
     with desk.db.session() as session:
         esc = queries.escalation(session, esc_id)
         assert not esc.sync_pending and esc.card_message_id == "m1"
@@ -80,7 +80,7 @@ async def test_changes_after_setup_edit_the_card_and_invite_the_new_leader(world
     lead.hand_over(desk, Invocation(platform="test", user_id="ULEAD", channel_id=room), "UNEW")
     await reconciler.run(esc_id)
     assert port.invited[-1] == "UNEW"
-    [(message_id, card)] = port.updates
+    message_id, card = [(i, m) for i, m in port.updates if m.template == "status_card"][-1]
     assert message_id == "m1" and card.context["leader"] == "UNEW"
 
 

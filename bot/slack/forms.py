@@ -48,7 +48,7 @@ def _value(element: dict[str, Any]) -> Any:
     kind = element.get("type")
     if kind == "plain_text_input":
         return element.get("value")
-    if kind == "static_select":
+    if kind in ("static_select", "external_select"):
         option = element.get("selected_option")
         return option["value"] if option else None
     if kind == "users_select":

@@ -94,6 +94,9 @@ class SlackChatPort:
 
     async def post(self, room: Room | None, target: Target, message: Message) -> str | None:
         payload = render(message)
+        document = message.context.get("file")
+        if target.kind == "room" and document:
+            return await self._upload(room, document, payload["text"])
         if target.kind == "room":
             data = await self._call(
                 "chat_postMessage", channel=room.channel, thread_ts=room.thread, **payload
@@ -109,6 +112,20 @@ class SlackChatPort:
         if target.kind == "origin":
             return await self._answer_origin(target.value, payload)
         raise Unreachable(f"unknown target {target.kind}")
+
+    async def _upload(self, room: Room, document: dict, comment: str) -> str | None:
+        """A document (the post-mortem) goes up as a file; its permalink is what links to it."""
+        data = await self._call(
+            "files_upload_v2",
+            channel=room.channel,
+            thread_ts=room.thread,
+            content=document["content"],
+            filename=document["name"],
+            title=document["title"],
+            initial_comment=comment,
+        )
+        files = data.get("files") or [{}]
+        return files[0].get("permalink")
 
     async def _dm(self, user: str | None, payload: dict) -> str | None:
         if not user:

@@ -14,7 +14,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2 import FileSystemLoader, StrictUndefined, Undefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
@@ -33,6 +33,8 @@ def _json_inner(text: str) -> str:
 
 
 def _finalize(value: Any) -> Any:
+    if isinstance(value, Undefined):
+        str(value)  # StrictUndefined raises here, naming the missing variable
     if isinstance(value, Markup):
         return str(value)
     if value is None:
@@ -73,6 +75,16 @@ def _date(moment: dict | None, fmt: str = "{date_short_pretty} at {time}") -> Ma
     return Markup(f"<!date^{int(moment['epoch'])}^{fmt}|{moment['utc']}>")
 
 
+def _permalink(link: dict | None, label: str) -> Markup:
+    """A link to a message the bot posted (or a file's permalink), labelled."""
+    if not link or not link.get("id"):
+        return Markup(_finalize(label))
+    target = str(link["id"])
+    if not target.startswith("https://"):
+        target = f"https://slack.com/archives/{link['channel']}/p{target.replace('.', '')}"
+    return Markup(f"<{_json_inner(target)}|{_finalize(label)}>")
+
+
 def _json(value: Any) -> Markup:
     return Markup(json.dumps(value, ensure_ascii=False, default=str))
 
@@ -85,7 +97,15 @@ _env = SandboxedEnvironment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_env.filters.update(plain=_plain, cut=_cut, user=_user, channel=_channel, date=_date, json=_json)
+_env.filters.update(
+    plain=_plain,
+    cut=_cut,
+    user=_user,
+    channel=_channel,
+    date=_date,
+    json=_json,
+    permalink=_permalink,
+)
 
 
 def render(message: Message) -> dict[str, Any]:

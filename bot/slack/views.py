@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.slack.forms import metadata, submitted_values
 from bot.slack.render import render
-from commands import intake, resolve, updates
+from commands import closing, intake, investigation, leadership, resolve, updates
 from commands.desk import Desk
 from commands.invocation import Invocation
 from commands.results import FormErrors, Message
@@ -38,7 +38,7 @@ def register(app: AsyncApp, desk: Desk) -> None:
     @app.view("intake")
     async def intake_submitted(ack, body, view, client) -> None:
         raw = submitted_values(view)
-        invalid = intake.validate(desk, raw)
+        invalid = intake.validate(desk, _invocation(body), raw)
         if invalid:
             await ack(**_errors(invalid))
             return
@@ -54,17 +54,20 @@ def register(app: AsyncApp, desk: Desk) -> None:
             log.exception("could not store the escalation from view %s", view.get("id"))
             await _tell_failure(client, inv.user_id, raw)
 
-    @app.view("update")
-    async def update_submitted(ack, body, view) -> None:
-        escalation_id = int(metadata(view).get("escalation", 0))
-        result = updates.submit(desk, _invocation(body), escalation_id, submitted_values(view))
-        await ack(**_errors(result)) if isinstance(result, FormErrors) else await ack()
+    def form_on_escalation(callback_id: str, submit) -> None:
+        """Forms about one escalation: its id travels in private_metadata."""
 
-    @app.view("resolve")
-    async def resolve_submitted(ack, body, view) -> None:
-        escalation_id = int(metadata(view).get("escalation", 0))
-        result = resolve.submit(desk, _invocation(body), escalation_id, submitted_values(view))
-        await ack(**_errors(result)) if isinstance(result, FormErrors) else await ack()
+        @app.view(callback_id)
+        async def submitted(ack, body, view) -> None:
+            escalation_id = int(metadata(view).get("escalation", 0))
+            result = submit(desk, _invocation(body), escalation_id, submitted_values(view))
+            await ack(**_errors(result)) if isinstance(result, FormErrors) else await ack()
+
+    form_on_escalation("update", updates.submit)
+    form_on_escalation("resolve", resolve.submit)
+    form_on_escalation("investigate", investigation.submit)
+    form_on_escalation("exec", leadership.submit_exec)
+    form_on_escalation("satisfaction", closing.submit_satisfaction)
 
 
 async def _tell_failure(client, user_id: str, raw: dict) -> None:

@@ -29,6 +29,7 @@ class SlackStub:
     responses: list[dict] = field(default_factory=list)
     taken_names: set[str] = field(default_factory=set)
     zones: dict[str, str] = field(default_factory=dict)
+    uploads: dict[str, dict] = field(default_factory=dict)
     failures: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
     server: TestServer | None = None
     _ts: int = 1000
@@ -62,6 +63,7 @@ class SlackStub:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # slack_sdk reads some methods by GET
         app.router.add_post("/response/{name}", self._response)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self.server = TestServer(app)
         await self.server.start_server()
         return self
@@ -69,6 +71,10 @@ class SlackStub:
     async def close(self) -> None:
         if self.server:
             await self.server.close()
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["file_id"]] = {"content": await request.read()}
+        return web.Response(text="OK")
 
     async def _response(self, request: web.Request) -> web.Response:
         self.responses.append(await request.json())
@@ -173,6 +179,28 @@ class SlackStub:
 
     def _users_info(self, p):
         return {"user": {"id": p["user"], "tz": self.zones.get(p["user"], "Europe/London")}}
+
+    def _files_getUploadURLExternal(self, p):
+        file_id = f"F{len(self.uploads) + 1}"
+        self.uploads[file_id] = {"name": p.get("filename")}
+        return {"upload_url": str(self.server.make_url(f"/upload/{file_id}")), "file_id": file_id}
+
+    def _files_completeUploadExternal(self, p):
+        files = json.loads(p["files"]) if isinstance(p["files"], str) else p["files"]
+        shared = []
+        for f in files:
+            upload = self.uploads.setdefault(f["id"], {})
+            upload.update(
+                title=f.get("title"), channel=p.get("channel_id"), comment=p.get("initial_comment")
+            )
+            shared.append(
+                {
+                    "id": f["id"],
+                    "title": f.get("title"),
+                    "permalink": f"https://files.example/{f['id']}",
+                }
+            )
+        return {"files": shared}
 
     def _views_open(self, p):
         return {"view": {"id": "V" + str(len(self.calls)), **p["view"]}}
