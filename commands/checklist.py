@@ -69,7 +69,7 @@ def context(session, playbooks: Playbooks, esc: Escalation) -> dict:
         "groups": groups,
         "progress": progress(items),
         "questions": list(playbook.questions) if playbook else [],
-        "teams": list(playbook.teams) if playbook else [],
+        "teams": [playbooks.taxonomy.teams.get(t, t) for t in playbook.teams] if playbook else [],
         "levers": [playbooks.taxonomy.levers.get(k, k) for k in playbook.levers]
         if playbook
         else [],

@@ -133,6 +133,7 @@ class Taxonomy:
     states: dict[str, str]
     flags: dict[str, str]
     satisfaction: dict[str, str]
+    teams: dict[str, str]
 
     def options(self, name: str) -> dict[str, str]:
         return getattr(self, name)
@@ -260,7 +261,7 @@ def _leadership_rules(path: Path, raw: object, severities: dict) -> LeadershipRu
 def load_taxonomy(path: Path) -> Taxonomy:
     data = _read_yaml(path)
     parts = {}
-    for key in ("severities", "causes", "levers", "states", "flags", "satisfaction"):
+    for key in ("severities", "causes", "levers", "states", "flags", "satisfaction", "teams"):
         value = data.get(key) if isinstance(data, dict) else None
         if not isinstance(value, dict) or not value:
             raise PlaybookError(f"{path}: '{key}' must map keys to labels")
