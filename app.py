@@ -2,6 +2,7 @@
 
 python app.py            start the bot (Slack HTTP, Slack Socket Mode, or the shell)
 python app.py migrate    apply database migrations and exit
+python app.py teams-package [path]   write the Teams app package (manifest + icons) zip
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Runtime:
     reminders: Reminders
     web: web.Application | None = None
     slack_app: object | None = None
+    teams: object | None = None  # bot.teams.app.Teams when Teams is enabled
 
 
 def compose(settings: Settings, *, slack_client=None, clock=None) -> Runtime:
@@ -62,6 +64,15 @@ def compose(settings: Settings, *, slack_client=None, clock=None) -> Runtime:
         # Socket Mode has no signatures to check, so it must not expose /slack/events.
         http_app = runtime.slack_app if settings.mode == "slack-http" else None
         runtime.web = web_module.build(http_app)
+    # --- Microsoft Teams: /api/messages on the same server, its own port ---
+    if settings.teams:
+        from bot.teams import app as teams_app_module
+
+        runtime.teams = teams_app_module.build(settings, desk)
+        ports["teams"] = runtime.teams.port
+        slack_http = runtime.slack_app if settings.mode == "slack-http" else None
+        runtime.web = web_module.build(slack_http, runtime.teams.handler)
+    # --- end Microsoft Teams ---
     return runtime
 
 
@@ -105,16 +116,49 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
     command = argv[1] if len(argv) > 1 else "run"
     if command == "migrate":
         Database(settings.database_url).migrate()
         print(f"database at {settings.database_url} is up to date")
         return 0
+    if command == "check":
+        from bot.check import check
+
+        problems = check(settings.escalation_policy)
+        for line in problems:
+            print(line)
+        print(
+            "playbooks, policy and templates: OK"
+            if not problems
+            else f"{len(problems)} problem(s) found",
+            file=sys.stderr if problems else sys.stdout,
+        )
+        return 1 if problems else 0
+    if command == "teams-package":
+        from bot.teams.package import write_package
+
+        target = argv[2] if len(argv) > 2 else "escalations-teams.zip"
+        try:
+            path = write_package(settings, target)
+        except ValueError as exc:
+            print(f"teams-package: {exc}", file=sys.stderr)
+            return 2
+        print(f"wrote {path}: upload it in Teams (Apps → Manage your apps → Upload an app)")
+        return 0
     if command != "run":
         print(
-            f"unknown command {command!r}: use `python app.py` or `python app.py migrate`",
+            f"unknown command {command!r}: use `python app.py`, `python app.py migrate`, "
+            "`python app.py check` or `python app.py teams-package`",
             file=sys.stderr,
         )
+        return 2
+    from bot.check import check
+
+    problems = check(settings.escalation_policy)  # broken playbooks never reach a customer
+    if problems:
+        for line in problems:
+            print(f"playbook error: {line}", file=sys.stderr)
         return 2
     try:
         runtime = compose(settings)

@@ -27,15 +27,31 @@ class Settings:
     port: int = 3000
     reminder_interval: timedelta = timedelta(seconds=60)
     log_level: str = "INFO"
+    # --- Microsoft Teams (bot/teams/) ---
+    microsoft_app_id: str | None = None
+    microsoft_app_password: str | None = None
+    microsoft_app_tenant_id: str | None = None
+    microsoft_app_type: str = "SingleTenant"
+    teams_enabled: bool = False
+    teams_escalations_channel: str | None = None
+    # --- end Microsoft Teams ---
 
     @property
     def mode(self) -> str:
-        """`slack-http`, `slack-socket` or `shell`, from which credentials are present."""
+        """`slack-http`, `slack-socket`, `teams` or `shell`, from which credentials are present.
+        Slack modes win when both are configured; `teams` tells whether Teams runs alongside."""
         if self.slack_bot_token and self.slack_app_token:
             return "slack-socket"
         if self.slack_bot_token and self.slack_signing_secret:
             return "slack-http"
+        if self.teams:
+            return "teams"
         return "shell"
+
+    @property
+    def teams(self) -> bool:
+        """Teams' /api/messages is served: an app id, or TEAMS_ENABLED=1 (unauthenticated)."""
+        return bool(self.teams_enabled or self.microsoft_app_id)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -60,6 +76,25 @@ class Settings:
                 f"REMINDER_INTERVAL: {interval_text!r} is not a duration (e.g. 60s)"
             )
         api_url = get("SLACK_API_URL") or cls.slack_api_url
+        # --- Microsoft Teams ---
+        app_type = get("MICROSOFT_APP_TYPE") or cls.microsoft_app_type
+        types = {"multitenant": "MultiTenant", "singletenant": "SingleTenant"}
+        types["userassignedmsi"] = "UserAssignedMSI"
+        if app_type.lower() not in types:
+            raise SettingsError(
+                f"MICROSOFT_APP_TYPE: {app_type!r} is not MultiTenant, SingleTenant or "
+                "UserAssignedMSI"
+            )
+        app_type = types[app_type.lower()]
+        app_id = get("MICROSOFT_APP_ID")
+        if app_id and app_type != "UserAssignedMSI" and not get("MICROSOFT_APP_PASSWORD"):
+            raise SettingsError("MICROSOFT_APP_ID is set without MICROSOFT_APP_PASSWORD")
+        if app_id and app_type == "SingleTenant" and not get("MICROSOFT_APP_TENANT_ID"):
+            raise SettingsError(
+                "MICROSOFT_APP_TYPE is SingleTenant (the default): set MICROSOFT_APP_TENANT_ID"
+            )
+        enabled = (get("TEAMS_ENABLED") or "").lower() in ("1", "true", "yes", "on")
+        # --- end Microsoft Teams ---
         return cls(
             database_url=get("DATABASE_URL") or cls.database_url,
             slack_bot_token=get("SLACK_BOT_TOKEN"),
@@ -72,4 +107,10 @@ class Settings:
             port=int(port_text),
             reminder_interval=interval,
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            microsoft_app_id=get("MICROSOFT_APP_ID"),
+            microsoft_app_password=get("MICROSOFT_APP_PASSWORD"),
+            microsoft_app_tenant_id=get("MICROSOFT_APP_TENANT_ID"),
+            microsoft_app_type=app_type,
+            teams_enabled=enabled,
+            teams_escalations_channel=get("TEAMS_ESCALATIONS_CHANNEL"),
         )

@@ -1,7 +1,9 @@
-"""The aiohttp application: /slack/events for Bolt, /healthz for load balancers.
-Teams' /api/messages joins this same server later."""
+"""The aiohttp application: /slack/events for Bolt, /api/messages for Teams (Bot Framework),
+/healthz for load balancers. One server, one HOST/PORT, whichever platforms are configured."""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -10,7 +12,10 @@ from slack_bolt.async_app import AsyncApp
 READY = web.AppKey("ready", dict)
 
 
-def build(slack_app: AsyncApp | None) -> web.Application:
+TeamsHandler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def build(slack_app: AsyncApp | None, teams: TeamsHandler | None = None) -> web.Application:
     app = web.Application()
     app[READY] = {"ready": False}
 
@@ -28,6 +33,8 @@ def build(slack_app: AsyncApp | None) -> web.Application:
             return await to_aiohttp_response(bolt_response)
 
         app.router.add_post("/slack/events", slack_events)
+    if teams is not None:  # bot/teams/endpoint.py: authenticates, then hands to botbuilder
+        app.router.add_post("/api/messages", teams)
     return app
 
 

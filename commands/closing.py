@@ -28,15 +28,10 @@ def postmortem(desk: Desk, inv: Invocation, escalation_id: int | None = None) ->
     """Write the post-mortem from the record, store it, and post it to the room as a file."""
     now = desk.now()
     with desk.db.session() as session:
-        if escalation_id is None:
-            found = desk.room_escalation(session, inv, "postmortem")
-            if isinstance(found, Reply):
-                return found
-            esc = found
-        else:
-            esc = queries.escalation(session, escalation_id)
-            if esc is None:
-                return reply("unknown_escalation")
+        found = desk.target_escalation(session, inv, "postmortem", escalation_id)
+        if isinstance(found, Reply):
+            return found
+        esc = found
         facts = cards.card(esc, None, desk.playbooks, now)
         document = render_text(
             "postmortem.md.j2",

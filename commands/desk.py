@@ -45,6 +45,15 @@ class Desk:
             return Reply(Message("not_in_war_room", {"command": command}))
         return esc
 
+    def target_escalation(
+        self, session: Session, inv: Invocation, command: str, escalation_id: int | None
+    ) -> Escalation | Reply:
+        """The escalation a button names by id, else the one whose war room this is."""
+        if escalation_id is None:
+            return self.room_escalation(session, inv, command)
+        esc = queries.escalation(session, escalation_id)
+        return esc if esc is not None else Reply(Message("unknown_escalation"))
+
     def planned_due(self, esc: Escalation, base: datetime | None = None) -> datetime:
         """When the next update is owed: opening + acknowledge_within until the first update,
         then the last update + update_every."""

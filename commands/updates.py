@@ -17,15 +17,10 @@ FORM = "update"
 
 def start(desk: Desk, inv: Invocation, escalation_id: int | None = None) -> OpenForm | Reply:
     with desk.db.session() as session:
-        if escalation_id is None:
-            found = desk.room_escalation(session, inv, "update")
-            if isinstance(found, Reply):
-                return found
-            esc = found
-        else:
-            esc = queries.escalation(session, escalation_id)
-            if esc is None:
-                return reply("unknown_escalation")
+        found = desk.target_escalation(session, inv, "update", escalation_id)
+        if isinstance(found, Reply):
+            return found
+        esc = found
         if esc.state not in ("open", "acknowledged"):
             return reply("not_active", key=esc.key, state=esc.state, action="post an update")
         default_next = int((desk.now() + desk.update_window(esc.severity)).timestamp())

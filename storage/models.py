@@ -20,7 +20,7 @@ class Escalation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     intake_key: str = Field(unique=True, max_length=255)
     platform: str = Field(max_length=20)
-    workspace: str | None = Field(default=None, max_length=64)
+    workspace: str | None = Field(default=None, max_length=255)
 
     customer: str = Field(max_length=200)
     title: str = Field(max_length=300)
@@ -38,8 +38,8 @@ class Escalation(SQLModel, table=True):
     # What the customer said: threat to cancel, legal action, asked for an executive.
     flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
-    leader_id: str = Field(max_length=64, index=True)
-    reporter_id: str = Field(max_length=64)
+    leader_id: str = Field(max_length=255, index=True)
+    reporter_id: str = Field(max_length=255)
     stakeholder_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     private: bool = False
 
@@ -107,9 +107,9 @@ class Account(SQLModel, table=True):
     )
     renewal_date: date | None = None
     tier: str | None = Field(default=None, max_length=60)
-    csm_id: str | None = Field(default=None, max_length=64)
-    ae_id: str | None = Field(default=None, max_length=64)
-    sponsor_id: str | None = Field(default=None, max_length=64)
+    csm_id: str | None = Field(default=None, max_length=255)
+    ae_id: str | None = Field(default=None, max_length=255)
+    sponsor_id: str | None = Field(default=None, max_length=255)
     sponsor_since: date | None = None
     timezone: str | None = Field(default=None, max_length=64)
     created_at: datetime
@@ -128,7 +128,7 @@ class ChecklistItem(SQLModel, table=True):
     step: str = Field(max_length=30)
     text: str = Field(max_length=300)
     position: int
-    done_by: str | None = Field(default=None, max_length=64)
+    done_by: str | None = Field(default=None, max_length=255)
     done_at: datetime | None = None
 
     __table_args__ = (UniqueConstraint("escalation_id", "key", name="uq_checklist_key"),)
@@ -142,10 +142,10 @@ class FollowUp(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     escalation_id: int = Field(foreign_key="escalation.id", index=True)
     text: str = Field(max_length=500)
-    owner_id: str = Field(max_length=64)
+    owner_id: str = Field(max_length=255)
     due_at: datetime = Field(index=True)
     done_at: datetime | None = None
-    done_by: str | None = Field(default=None, max_length=64)
+    done_by: str | None = Field(default=None, max_length=255)
 
 
 class StatusUpdate(SQLModel, table=True):
@@ -155,7 +155,7 @@ class StatusUpdate(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     escalation_id: int = Field(foreign_key="escalation.id", index=True)
-    author_id: str = Field(max_length=64)
+    author_id: str = Field(max_length=255)
     what_we_know: str
     what_we_are_doing: str
     next_update_due: datetime
@@ -170,7 +170,7 @@ class TimelineEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     escalation_id: int = Field(foreign_key="escalation.id", index=True)
     at: datetime
-    actor_id: str = Field(max_length=64)
+    actor_id: str = Field(max_length=255)
     kind: str = Field(max_length=40)
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
