@@ -207,7 +207,7 @@ class Reconciler:
                 raise
             msg.sent_at = self.clock()
             session.add(msg)
-            session.commit()
+            self._save(session, esc)
             if msg.context.get("link_as") and msg.message_id:
                 self._link(session, esc, msg.context["link_as"], room, msg.message_id)
 
@@ -234,7 +234,9 @@ class Reconciler:
         esc.card_version = Escalation.card_version + 1  # in SQL: never lose another's bump
         self._save(session, esc)
 
-    @staticmethod
-    def _save(session, esc: Escalation) -> None:
+    def _save(self, session, esc: Escalation) -> None:
+        """Record a step that landed, and keep the lease while the work goes on: a slow
+        platform (a long Retry-After) must not let another replica start the same steps."""
+        esc.sync_lease_until = self.clock() + LEASE
         session.add(esc)
         session.commit()
