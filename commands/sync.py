@@ -30,6 +30,7 @@ from storage.models import Escalation
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+CONCURRENCY = 4  # well below the connection pool (storage.db: 10 + 20 overflow, SQLite 5 + 10)
 MAX_BACKOFF = timedelta(minutes=15)
 
 
@@ -46,6 +47,7 @@ class Reconciler:
         self.ports = ports
         self.clock = clock
         self._tasks: set[asyncio.Task] = set()
+        self._slots = asyncio.Semaphore(CONCURRENCY)
 
     def kick(self, escalation_id: int) -> None:
         """Start reconciling now, in the background, if an event loop is running."""
@@ -70,7 +72,15 @@ class Reconciler:
             await self.run(escalation_id)
 
     async def run(self, escalation_id: int) -> bool:
-        """Reconcile one escalation; True when everything is in place."""
+        """Reconcile one escalation; True when everything is in place.
+
+        At most CONCURRENCY run at once: database calls here are synchronous, so more
+        set-ups in flight than pooled connections would block the event loop (and every
+        acknowledgement with it) waiting for a connection."""
+        async with self._slots:
+            return await self._run(escalation_id)
+
+    async def _run(self, escalation_id: int) -> bool:
         now = self.clock()
         with self.db.session() as session:
             if not queries.take_lease(session, escalation_id, now, now + LEASE):
@@ -154,7 +164,7 @@ class Reconciler:
                 await port.pin(room, esc.card_message_id)
                 esc.card_pinned = True
                 self._save(session, esc)
-            if "checklist" not in esc.links and queries.checklist(session, esc.id):
+            if "checklist" not in esc.links and self._has_checklist(session, esc):
                 message_id = await port.post(room, Target("room"), self._checklist(session, esc))
                 self._link(session, esc, "checklist", room, message_id)
             await self._deliver(session, esc, room, port)
@@ -214,7 +224,7 @@ class Reconciler:
     def _card(self, session, esc: Escalation) -> Message:
         now = self.clock()
         latest = queries.latest_update(session, esc.id)
-        return Message(
+        message = Message(
             "status_card",
             {
                 **cards.card(esc, latest, self.playbooks, now),
@@ -222,9 +232,19 @@ class Reconciler:
                 "checklist": checklist.progress(queries.checklist(session, esc.id)),
             },
         )
+        session.commit()  # the message is built: free the connection before the network call
+        return message
 
     def _checklist(self, session, esc: Escalation) -> Message:
-        return Message("checklist", checklist.context(session, self.playbooks, esc))
+        message = Message("checklist", checklist.context(session, self.playbooks, esc))
+        session.commit()  # as in _card
+        return message
+
+    @staticmethod
+    def _has_checklist(session, esc: Escalation) -> bool:
+        found = bool(queries.checklist(session, esc.id))
+        session.commit()
+        return found
 
     def _link(self, session, esc: Escalation, name: str, room: Room, message_id: str | None):
         """Remember a message the card links to, and redraw the card to show the link."""

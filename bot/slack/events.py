@@ -14,7 +14,6 @@ from storage import queries
 
 
 def register(app: AsyncApp, desk: Desk) -> None:
-    @app.middleware
     async def once_per_event(body, next) -> BoltResponse | None:
         """Slack re-delivers an event it thinks failed (X-Slack-Retry-Num); the event_id is
         claimed in the database so each one is handled once, whichever replica gets it."""
@@ -26,7 +25,8 @@ def register(app: AsyncApp, desk: Desk) -> None:
         await next()
         return None
 
-    @app.event("app_home_opened")
+    # On the event listeners only: slash commands and forms never pay for this lookup.
+    @app.event("app_home_opened", middleware=[once_per_event])
     async def home(event, client) -> None:
         if event.get("tab") != "home":
             return

@@ -12,6 +12,30 @@ from playbooks.loader import Playbooks
 
 
 def modal(form: OpenForm, playbooks: Playbooks) -> dict[str, Any]:
+    """The modal for `form`. The view without its metadata depends only on the form and the
+    prefilled values, so it is rendered once and reused: this runs right after the ack, on
+    the loop that serves every other acknowledgement."""
+    key = (
+        id(playbooks),
+        form.form,
+        json.dumps(form.values, sort_keys=True, default=str),
+        form.title_suffix,
+    )
+    rendered = _rendered.get(key)
+    if rendered is None:
+        if len(_rendered) >= CACHE_SIZE:
+            _rendered.clear()
+        rendered = _rendered[key] = json.dumps(_render(form, playbooks))
+    view = json.loads(rendered)
+    view["private_metadata"] = json.dumps(form.metadata)
+    return view
+
+
+CACHE_SIZE = 512
+_rendered: dict[tuple, str] = {}
+
+
+def _render(form: OpenForm, playbooks: Playbooks) -> dict[str, Any]:
     spec = playbooks.forms[form.form]
     fields = [
         {**f.__dict__, "choices": playbooks_options(playbooks, f.options) if f.options else {}}
@@ -25,7 +49,7 @@ def modal(form: OpenForm, playbooks: Playbooks) -> dict[str, Any]:
             "form",
             {
                 "callback_id": form.form,
-                "private_metadata": json.dumps(form.metadata),
+                "private_metadata": "",
                 "title": title,
                 "submit": spec.submit,
                 "fields": fields,
