@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from commands.desk import Desk
+from playbooks.loader import Playbooks
 from storage import queries
 from storage.models import Account, Escalation
 
@@ -36,6 +37,9 @@ def resolve(
     contract_value: Decimal | None = None,
     renewal=None,
     timezone: str | None = None,
+    tier: str | None = None,
+    csm: str | None = None,
+    ae: str | None = None,
 ) -> Account:
     """The account an intake names: an existing id, or a name (matched, else created).
     Intake facts (contract value, renewal date) are the freshest: they update the account."""
@@ -55,6 +59,9 @@ def resolve(
         account.renewal_date = renewal
     if timezone:
         account.timezone = timezone
+    for attribute, value in (("tier", tier), ("csm_id", csm), ("ae_id", ae)):
+        if value:
+            setattr(account, attribute, value)
     session.add(account)
     session.flush()
     return account
@@ -70,7 +77,7 @@ def open_escalations(session: Session, account: Account) -> list[Escalation]:
     ]
 
 
-def history(session: Session, esc: Escalation, now: datetime) -> dict | None:
+def history(session: Session, esc: Escalation, now: datetime, playbooks: Playbooks) -> dict | None:
     """What the card says about the account: this escalation's rank in 90 days, the other
     open ones, the renewal date — escalations are usually several frustrations adding up."""
     if esc.account_id is None:
@@ -83,6 +90,9 @@ def history(session: Session, esc: Escalation, now: datetime) -> dict | None:
     return {
         "name": account.name,
         "tier": account.tier,
+        "tier_label": playbooks.taxonomy.tiers.get(account.tier or "", account.tier),
+        "csm": account.csm_id,
+        "ae": account.ae_id,
         "rank_in_window": sum(1 for e in recent if e.id <= esc.id),
         "total": len(every),
         "others_open": others_open,

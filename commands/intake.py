@@ -97,6 +97,9 @@ def submit(
             contract_value=values["annual_contract_value"],
             renewal=values["renewal_date"],
             timezone=values["customer_timezone"],
+            tier=values["tier"],
+            csm=values["csm"],
+            ae=values["ae"],
         )
         esc = Escalation(
             intake_key=intake_key,
@@ -114,7 +117,12 @@ def submit(
             renewal_date=account.renewal_date,
             leader_id=values["leader"],
             reporter_id=inv.user_id,
-            stakeholder_ids=[u for u in values["stakeholders"] if u != values["leader"]],
+            # The account's CSM and AE belong in the room with the people picked.
+            stakeholder_ids=[
+                u
+                for u in dict.fromkeys([*values["stakeholders"], account.csm_id, account.ae_id])
+                if u and u != values["leader"]
+            ],
             private=bool(values["private"]),
             opened_at=now,
         )

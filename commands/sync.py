@@ -228,7 +228,7 @@ class Reconciler:
             "status_card",
             {
                 **cards.card(esc, latest, self.playbooks, now),
-                "account": accounts.history(session, esc, now),
+                "account": accounts.history(session, esc, now, self.playbooks),
                 "checklist": checklist.progress(queries.checklist(session, esc.id)),
             },
         )

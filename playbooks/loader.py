@@ -29,7 +29,7 @@ FIELD_KINDS = {
 }
 
 
-OPTION_LISTS = ("severities", "causes", "levers", "flags", "satisfaction")
+OPTION_LISTS = ("severities", "causes", "levers", "flags", "satisfaction", "tiers")
 
 
 class PlaybookError(Exception):
@@ -134,6 +134,7 @@ class Taxonomy:
     flags: dict[str, str]
     satisfaction: dict[str, str]
     teams: dict[str, str]
+    tiers: dict[str, str]
 
     def options(self, name: str) -> dict[str, str]:
         return getattr(self, name)
@@ -261,7 +262,16 @@ def _leadership_rules(path: Path, raw: object, severities: dict) -> LeadershipRu
 def load_taxonomy(path: Path) -> Taxonomy:
     data = _read_yaml(path)
     parts = {}
-    for key in ("severities", "causes", "levers", "states", "flags", "satisfaction", "teams"):
+    for key in (
+        "severities",
+        "causes",
+        "levers",
+        "states",
+        "flags",
+        "satisfaction",
+        "teams",
+        "tiers",
+    ):
         value = data.get(key) if isinstance(data, dict) else None
         if not isinstance(value, dict) or not value:
             raise PlaybookError(f"{path}: '{key}' must map keys to labels")

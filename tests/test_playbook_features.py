@@ -101,10 +101,12 @@ def world(database_url, clock, tmp_path):
 
 
 async def test_accounts_are_found_or_created_and_history_shows(world, clock):
-    first = await world.open(key="a")
+    first = await world.open(key="a", tier="enterprise", csm="UCSM", ae="UAE")
     with world.db.session() as session:
         [account] = session.exec(select(Account)).all()
     assert account.name == "Globex" and account.timezone == "Europe/Berlin"
+    assert (account.tier, account.csm_id, account.ae_id) == ("enterprise", "UCSM", "UAE")
+    assert {"UCSM", "UAE"} <= set(world.esc(first).stakeholder_ids)  # in the room
     resolve.submit(world.desk, world.room(first), first, {"root_cause": "x", "resolution": "y"})
     clock.advance(days=10)
     second = await world.open(key="b", customer=f"acct:{account.id}")
@@ -113,6 +115,7 @@ async def test_accounts_are_found_or_created_and_history_shows(world, clock):
         2
     ].context
     assert card["account"]["rank_in_window"] == 2 and card["account"]["name"] == "Globex"
+    assert card["account"]["tier_label"] == "Enterprise" and card["account"]["csm"] == "UCSM"
 
 
 async def test_a_second_open_escalation_is_questioned_before_it_opens(world):
