@@ -66,7 +66,7 @@ def compose(settings: Settings, *, slack_client=None, clock=None) -> Runtime:
         # Socket Mode has no signatures to check, so it must not expose /slack/events.
         http_app = runtime.slack_app if settings.mode == "slack-http" else None
         runtime.web = web_module.build(http_app)
-    # --- Microsoft Teams: /api/messages on the same server, its own port ---
+    # Microsoft Teams: /api/messages on the same web server, with its own ChatPort.
     if settings.teams:
         from bot.teams import app as teams_app_module
 
@@ -74,7 +74,6 @@ def compose(settings: Settings, *, slack_client=None, clock=None) -> Runtime:
         ports["teams"] = runtime.teams.port
         slack_http = runtime.slack_app if settings.mode == "slack-http" else None
         runtime.web = web_module.build(slack_http, runtime.teams.handler)
-    # --- end Microsoft Teams ---
     return runtime
 
 

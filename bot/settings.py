@@ -27,14 +27,13 @@ class Settings:
     port: int = 3000
     reminder_interval: timedelta = timedelta(seconds=60)
     log_level: str = "INFO"
-    # --- Microsoft Teams (bot/teams/) ---
+    # Microsoft Teams (bot/teams/)
     microsoft_app_id: str | None = None
     microsoft_app_password: str | None = None
     microsoft_app_tenant_id: str | None = None
     microsoft_app_type: str = "SingleTenant"
     teams_enabled: bool = False
     teams_escalations_channel: str | None = None
-    # --- end Microsoft Teams ---
 
     @property
     def mode(self) -> str:
@@ -76,7 +75,7 @@ class Settings:
                 f"REMINDER_INTERVAL: {interval_text!r} is not a duration (e.g. 60s)"
             )
         api_url = get("SLACK_API_URL") or cls.slack_api_url
-        # --- Microsoft Teams ---
+        # Microsoft Teams
         app_type = get("MICROSOFT_APP_TYPE") or cls.microsoft_app_type
         types = {"multitenant": "MultiTenant", "singletenant": "SingleTenant"}
         types["userassignedmsi"] = "UserAssignedMSI"
@@ -94,7 +93,6 @@ class Settings:
                 "MICROSOFT_APP_TYPE is SingleTenant (the default): set MICROSOFT_APP_TENANT_ID"
             )
         enabled = (get("TEAMS_ENABLED") or "").lower() in ("1", "true", "yes", "on")
-        # --- end Microsoft Teams ---
         return cls(
             database_url=get("DATABASE_URL") or cls.database_url,
             slack_bot_token=get("SLACK_BOT_TOKEN"),
