@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, Undefined
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from bot.json_templates import environment, finalizer, json_inner
 from commands.results import Message
 from playbooks.loader import TEMPLATES
 
@@ -28,34 +26,8 @@ def escape_mrkdwn(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _json_inner(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)[1:-1]
-
-
-def _finalize(value: Any) -> Any:
-    if isinstance(value, Undefined):
-        str(value)  # StrictUndefined raises here, naming the missing variable
-    if isinstance(value, Markup):
-        return str(value)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | Decimal):
-        return str(value)
-    if isinstance(value, str):
-        return _json_inner(escape_mrkdwn(value))
-    raise TypeError(f"cannot place a {type(value).__name__} in a Slack template; use |json")
-
-
-def _plain(value: Any) -> Markup:
-    """For plain_text fields: JSON-escaped but shown literally, so no mrkdwn escaping."""
-    return Markup(_json_inner("" if value is None else str(value)))
-
-
-def _cut(value: Any, limit: int) -> str:
-    text = "" if value is None else str(value)
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+_json_inner = json_inner
+_finalize = finalizer(escape_mrkdwn, "Slack")
 
 
 def _user(user_id: Any) -> Markup:
@@ -85,27 +57,8 @@ def _permalink(link: dict | None, label: str) -> Markup:
     return Markup(f"<{_json_inner(target)}|{_finalize(label)}>")
 
 
-def _json(value: Any) -> Markup:
-    return Markup(json.dumps(value, ensure_ascii=False, default=str))
-
-
-_env = SandboxedEnvironment(
-    loader=FileSystemLoader(str(TEMPLATES / "slack")),
-    undefined=StrictUndefined,
-    finalize=_finalize,
-    autoescape=False,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_env.filters.update(
-    plain=_plain,
-    cut=_cut,
-    user=_user,
-    channel=_channel,
-    date=_date,
-    json=_json,
-    permalink=_permalink,
-)
+_env = environment(TEMPLATES / "slack", escape_mrkdwn, "Slack")
+_env.filters.update(user=_user, channel=_channel, date=_date, permalink=_permalink)
 
 
 def render(message: Message) -> dict[str, Any]:

@@ -18,14 +18,13 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import pass_context
 from jinja2.runtime import Context
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from bot.json_templates import cut, environment, json_inner
 from commands.results import Message
 from playbooks.loader import TEMPLATES
 
@@ -47,32 +46,8 @@ def escape_text(text: str) -> str:
     return text.replace("{{", "{\u200b{")
 
 
-def _json_inner(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)[1:-1]
-
-
-def _finalize(value: Any) -> Any:
-    if isinstance(value, Markup):
-        return str(value)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | Decimal):
-        return str(value)
-    if isinstance(value, str):
-        return _json_inner(escape_text(value))
-    raise TypeError(f"cannot place a {type(value).__name__} in a Teams template; use |json")
-
-
-def _plain(value: Any) -> Markup:
-    """For plain-text fields (titles, summaries, input values): JSON-escaped only."""
-    return Markup(_json_inner("" if value is None else str(value)))
-
-
-def _cut(value: Any, limit: int) -> str:
-    text = "" if value is None else str(value)
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+_json_inner = json_inner
+_cut = cut
 
 
 @pass_context
@@ -104,19 +79,8 @@ def _date(moment: dict | None, style: str = "SHORT") -> Markup:
     return Markup(f"{{{{DATE({stamp}, {style})}}}} {{{{TIME({stamp})}}}}")
 
 
-def _json(value: Any) -> Markup:
-    return Markup(json.dumps(value, ensure_ascii=False, default=str))
-
-
-_env = SandboxedEnvironment(
-    loader=FileSystemLoader(str(TEMPLATES / "teams")),
-    undefined=StrictUndefined,
-    finalize=_finalize,
-    autoescape=False,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_env.filters.update(plain=_plain, cut=_cut, user=_user, room=_room, date=_date, json=_json)
+_env = environment(TEMPLATES / "teams", escape_text, "Teams")
+_env.filters.update(user=_user, room=_room, date=_date)
 
 
 def has_template(name: str) -> bool:
