@@ -20,6 +20,7 @@ from aiohttp import web
 
 from bot import scheduler as scheduler_module
 from bot import web as web_module
+from bot.foreground import Foreground
 from bot.settings import Settings, SettingsError
 from commands.desk import Desk
 from commands.reminders import Reminders
@@ -38,6 +39,7 @@ class Runtime:
     desk: Desk
     reconciler: Reconciler
     reminders: Reminders
+    foreground: Foreground
     web: web.Application | None = None
     slack_app: object | None = None
     teams: object | None = None  # bot.teams.app.Teams when Teams is enabled
@@ -50,10 +52,11 @@ def compose(settings: Settings, *, slack_client=None, clock=None) -> Runtime:
     db.migrate()
     ports: dict = {}
     extra = {"clock": clock} if clock else {}
-    reconciler = Reconciler(db, playbooks, ports, **extra)
-    desk = Desk(db, playbooks, on_change=reconciler.kick, **extra)
+    foreground = Foreground()
+    reconciler = Reconciler(db, playbooks, ports, pace=foreground.turn, **extra)
+    desk = Desk(db, playbooks, on_change=reconciler.kick, pace=foreground.turn, **extra)
     reminders = Reminders(db, playbooks, ports, on_change=reconciler.kick, **extra)
-    runtime = Runtime(settings, db, desk, reconciler, reminders)
+    runtime = Runtime(settings, db, desk, reconciler, reminders, foreground)
     if settings.mode.startswith("slack"):
         from bot.slack import app as slack_app_module
         from bot.slack.client import make_client
@@ -65,7 +68,7 @@ def compose(settings: Settings, *, slack_client=None, clock=None) -> Runtime:
         runtime.slack_app = slack_app_module.build(desk, client, secret)
         # Socket Mode has no signatures to check, so it must not expose /slack/events.
         http_app = runtime.slack_app if settings.mode == "slack-http" else None
-        runtime.web = web_module.build(http_app)
+        runtime.web = web_module.build(http_app, foreground=foreground)
     # Microsoft Teams: /api/messages on the same web server, with its own ChatPort.
     if settings.teams:
         from bot.teams import app as teams_app_module
@@ -73,7 +76,7 @@ def compose(settings: Settings, *, slack_client=None, clock=None) -> Runtime:
         runtime.teams = teams_app_module.build(settings, desk)
         ports["teams"] = runtime.teams.port
         slack_http = runtime.slack_app if settings.mode == "slack-http" else None
-        runtime.web = web_module.build(slack_http, runtime.teams.handler)
+        runtime.web = web_module.build(slack_http, runtime.teams.handler, foreground)
     return runtime
 
 

@@ -357,20 +357,30 @@ async def stub_requests(session: aiohttp.ClientSession, stub: Service) -> dict[s
 
 
 async def quiesce(
-    session: aiohttp.ClientSession, stub: Service, quiet_s: float = 0.25, limit_s: float = 60
+    session: aiohttp.ClientSession,
+    stub: Service,
+    rooms: int = 0,
+    quiet_s: float = 0.25,
+    limit_s: float = 60,
 ) -> bool:
-    """Wait until no Slack call has reached the stub for `quiet_s`: our app's post-ack work
-    (war room set-up) must finish before the next measurement, whichever app it is for.
-    False if it never went quiet within `limit_s`."""
-    last = (await stub_requests(session, stub))["requests"]
+    """Wait until at least `rooms` channels were created and then no Slack call has reached
+    the stub for `quiet_s`: our app's post-ack work (war room set-up) must finish before the
+    next measurement, whichever app it is for. Our app stores escalations before it starts
+    their rooms, so a quiet stub alone does not mean the work is done. False if it never
+    went quiet within `limit_s`."""
+    stats = await stub_requests(session, stub)
+    last = stats["requests"]
     start = quiet_since = time.monotonic()
-    while time.monotonic() - quiet_since < quiet_s:
+    while (
+        time.monotonic() - quiet_since < quiet_s
+        or stats["methods"].get("conversations.create", 0) < rooms
+    ):
         if time.monotonic() - start > limit_s:
             return False
         await asyncio.sleep(0.05)
-        now = (await stub_requests(session, stub))["requests"]
-        if now != last:
-            last, quiet_since = now, time.monotonic()
+        stats = await stub_requests(session, stub)
+        if stats["requests"] != last:
+            last, quiet_since = stats["requests"], time.monotonic()
     return True
 
 
@@ -570,7 +580,8 @@ class Bench:
             self.config.concurrency,
         )
         self.sent[f"{app}:{kind}"] += len(samples)
-        if not await quiesce(self.control, self.stub):
+        rooms = self.sent["ours:submit"] if (app, kind) == ("ours", "submit") else 0
+        if not await quiesce(self.control, self.stub, rooms):
             self.notes.append(f"{LABELS[kind]}: Slack calls still going 60 s after {app}'s run")
         cpu_after = service.cpu_seconds()
         cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None

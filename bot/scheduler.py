@@ -15,6 +15,7 @@ from commands.sync import Reconciler
 
 
 async def tick(reminders: Reminders, reconciler: Reconciler) -> None:
+    await reconciler.pace()  # a scan is one block of work: not in front of an ack
     await reminders.scan()
     await reconciler.sweep()
 

@@ -9,14 +9,21 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot.foreground import Foreground
+
 READY = web.AppKey("ready", dict)
 
 
 TeamsHandler = Callable[[web.Request], Awaitable[web.Response]]
 
 
-def build(slack_app: AsyncApp | None, teams: TeamsHandler | None = None) -> web.Application:
-    app = web.Application()
+def build(
+    slack_app: AsyncApp | None,
+    teams: TeamsHandler | None = None,
+    foreground: Foreground | None = None,
+) -> web.Application:
+    """`foreground` counts the requests being answered so work that can wait lets them pass."""
+    app = web.Application(middlewares=[foreground.middleware] if foreground else [])
     app[READY] = {"ready": False}
 
     async def healthz(request: web.Request) -> web.Response:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,6 +25,9 @@ class Desk:
     clock: Clock = utcnow
     # Called with an escalation id after a change was committed, so the platform side catches up.
     on_change: Callable[[int], None] = field(default=lambda _id: None)
+    # Awaited by adapters before work that runs after an acknowledgement: in a web server it
+    # waits for a moment when no request is being answered (bot/foreground.py).
+    pace: Callable[[], Awaitable[None]] = field(default=lambda: asyncio.sleep(0))
 
     def now(self) -> datetime:
         return self.clock()

@@ -11,10 +11,11 @@ answers again. A database lease makes the work single-flight across replicas.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import random
 import secrets
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
 from commands import accounts, cards, checklist
@@ -41,8 +42,12 @@ class Reconciler:
         playbooks: Playbooks,
         ports: Mapping[str, ChatPort],
         clock: Clock = utcnow,
+        pace: Callable[[], Awaitable[None]] = lambda: asyncio.sleep(0),
     ) -> None:
+        """`pace` is awaited before every step: set-up work yields to the acknowledgements
+        the web server is answering (bot/foreground.py)."""
         self.db = db
+        self.pace = pace
         self.playbooks = playbooks
         self.ports = ports
         self.clock = clock
@@ -81,6 +86,7 @@ class Reconciler:
             return await self._run(escalation_id)
 
     async def _run(self, escalation_id: int) -> bool:
+        await self.pace()
         now = self.clock()
         with self.db.session() as session:
             if not queries.take_lease(session, escalation_id, now, now + LEASE):
@@ -94,7 +100,7 @@ class Reconciler:
             try:
                 if port is None:
                     raise PlatformError(f"no adapter for platform {esc.platform!r} is running")
-                await self._reconcile(escalation_id, port)
+                await self._reconcile(escalation_id, _Paced(port, self.pace))
             except PlatformError as exc:
                 delay = min(timedelta(seconds=30) * 2**attempts, MAX_BACKOFF)
                 retry_at = self.clock() + delay * random.uniform(0.8, 1.2)
@@ -260,3 +266,23 @@ class Reconciler:
         esc.sync_lease_until = self.clock() + LEASE
         session.add(esc)
         session.commit()
+
+
+class _Paced:
+    """A port whose every call first waits for its turn (Reconciler's `pace`), so that each
+    network step of a set-up yields to the acknowledgements being answered."""
+
+    def __init__(self, port: ChatPort, pace: Callable[[], Awaitable[None]]) -> None:
+        self._port = port
+        self._pace = pace
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self._port, name)
+        if not inspect.iscoroutinefunction(attribute):
+            return attribute
+
+        async def paced(*args, **kwargs):
+            await self._pace()
+            return await attribute(*args, **kwargs)
+
+        return paced
