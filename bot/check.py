@@ -163,6 +163,14 @@ async def _scenario(desk, reconciler, reminders, port, moment, playbooks) -> Non
     opened = intake.submit(desk, reporter, values, intake_key="check", origin="{}")
     escalation_id = opened.escalation_id
     await reconciler.run(escalation_id)
+    # A second escalation for the same account: the note the form shows when it is picked,
+    # and the welcome of one stored after its form closed (acknowledged) regardless.
+    found = intake.open_for(desk, reporter, values["customer"])
+    port.render(Message("open_elsewhere", {**found, "block_id": "customer_note"}))
+    again = intake.submit(
+        desk, reporter, values, intake_key="check-again", origin="{}", acknowledged=True
+    )
+    await reconciler.run(again.escalation_id)
     from storage import queries
 
     with desk.db.session() as session:

@@ -29,14 +29,62 @@ def start(desk: Desk, inv: Invocation, title: str | None = None) -> OpenForm:
     return OpenForm(FORM, values=values, metadata={"origin": inv.origin, "channel": inv.channel_id})
 
 
-def validate(desk: Desk, inv: Invocation, raw: dict[str, Any]) -> FormErrors | None:
-    """Field errors, and the account's open escalation if there is one: a read, no writes,
-    cheap enough to answer before acknowledging so the errors show on the form."""
+LOOK_UP = object()  # validate(): find the account's open escalation in the database
+
+
+def validate(
+    desk: Desk, inv: Invocation, raw: dict[str, Any], *, open_elsewhere: Any = LOOK_UP
+) -> FormErrors | None:
+    """Field errors, and the account's open escalation if there is one.
+
+    A platform that checked the account when it was picked (Slack, see `open_elsewhere()`)
+    passes what it found: None, or the facts it showed. Validation then needs no database
+    at all, which keeps it in front of the acknowledgement for free."""
     values, errors = _clean(desk, raw)
-    if not errors:
-        with desk.db.session() as session:
-            errors = _duplicate(session, inv, values)
+    if errors or values.get("separate"):
+        return FormErrors(errors) if errors else None
+    if open_elsewhere is LOOK_UP:
+        open_elsewhere = open_for(desk, inv, values["customer"])
+    if open_elsewhere:
+        errors = {"customer": _duplicate_error(open_elsewhere)}
     return FormErrors(errors) if errors else None
+
+
+def open_for(desk: Desk, inv: Invocation, customer: str | None) -> dict[str, str] | None:
+    """The open escalation of the account a form names (an `acct:` id or a new name), as
+    facts a form can show and hand back: one channel per problem, not per person who noticed
+    it."""
+    if not customer:
+        return None
+    with desk.db.session() as session:
+        account = _account(session, inv, customer)
+        open_ones = accounts.open_escalations(session, account) if account else []
+        if not open_ones:
+            return None
+        esc = open_ones[-1]
+        return {
+            "customer": customer,
+            "account": account.name,
+            "key": esc.key,
+            "room": esc.room_name or "",
+            "title": esc.title[:80],
+        }
+
+
+def _account(session, inv: Invocation, value: str) -> Account | None:
+    number = value[len(accounts.EXISTING) :]
+    if value.startswith(accounts.EXISTING) and number.isdigit():
+        return session.get(Account, int(number))
+    return queries.account_by_name(session, inv.platform, value.removeprefix(accounts.NEW))
+
+
+def _duplicate_error(facts: dict[str, str]) -> str:
+    where = f" (#{facts['room']})" if facts.get("room") else ""
+    return (
+        f"{facts['account']} already has {facts['key']} open{where}: {facts['title']}. "
+        f"To work on it there, cancel and run /escalate join {facts['key']}. "
+        "If this is a different problem, tick the box at the bottom of the form."
+    )[:1900]
 
 
 def _clean(desk: Desk, raw: dict[str, Any]) -> tuple[dict, dict[str, str]]:
@@ -50,34 +98,21 @@ def _clean(desk: Desk, raw: dict[str, Any]) -> tuple[dict, dict[str, str]]:
     return values, errors
 
 
-def _duplicate(session, inv: Invocation, values: dict) -> dict[str, str]:
-    """One channel per problem, not per person who noticed it."""
-    if values.get("separate"):
-        return {}
-    value = values["customer"]
-    existing = (
-        session.get(Account, int(value[len(accounts.EXISTING) :]))
-        if value.startswith(accounts.EXISTING) and value[len(accounts.EXISTING) :].isdigit()
-        else queries.account_by_name(session, inv.platform, value.removeprefix(accounts.NEW))
-    )
-    open_ones = accounts.open_escalations(session, existing) if existing else []
-    if not open_ones:
-        return {}
-    esc = open_ones[-1]
-    where = f" (#{esc.room_name})" if esc.room_name else ""
-    return {
-        "customer": (
-            f"{existing.name} already has {esc.key} open{where}: {esc.title[:80]}. "
-            f"To work on it there, cancel and run /escalate join {esc.key}. "
-            "If this is a different problem, tick the box at the bottom of the form."
-        )[:1900]
-    }
-
-
 def submit(
-    desk: Desk, inv: Invocation, raw: dict[str, Any], *, intake_key: str, origin: str | None
+    desk: Desk,
+    inv: Invocation,
+    raw: dict[str, Any],
+    *,
+    intake_key: str,
+    origin: str | None,
+    acknowledged: bool = False,
 ) -> Result:
-    """Validate, then store the escalation and queue its set-up. Idempotent on `intake_key`."""
+    """Validate, then store the escalation and queue its set-up. Idempotent on `intake_key`.
+
+    `acknowledged`: the form was validated and has closed (Slack stores after its ack). An
+    open escalation for the account that appeared since cannot be put to the person any
+    more, and what they typed must not be lost: the escalation opens, and its welcome
+    names the other one."""
     values, errors = _clean(desk, raw)
     if errors:
         return FormErrors(errors)
@@ -86,9 +121,16 @@ def submit(
         existing = queries.escalation_by_intake_key(session, intake_key)
         if existing is not None:
             return Accepted(existing.id)
-        errors = _duplicate(session, inv, values)
-        if errors:
-            return FormErrors(errors)
+        known = _account(session, inv, values["customer"])
+        also_open = (
+            [e.key for e in accounts.open_escalations(session, known)]
+            if known and not values.get("separate")  # "a different problem": nothing to say
+            else []
+        )
+        if also_open and not acknowledged:
+            return FormErrors(
+                {"customer": _duplicate_error(open_for(desk, inv, values["customer"]))}
+            )
         account = accounts.resolve(
             session,
             inv.platform,
@@ -151,7 +193,7 @@ def submit(
             at=now,
             target="room",
             template="welcome",
-            context={**facts, "reporter": inv.user_id},
+            context={**facts, "reporter": inv.user_id, "also_open": also_open},
         )
         checklist.create(session, desk, esc)
         if esc.leader_id != inv.user_id:

@@ -1,15 +1,23 @@
-"""Buttons on the status card: they open the same forms as the commands."""
+"""Buttons on the status card (they open the same forms as the commands), and the intake
+form's account picker."""
 
 from __future__ import annotations
 
+import logging
 import re
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 
+from bot.slack.forms import metadata, with_note
+from bot.slack.render import render
 from bot.slack.replies import answer, ephemeral
-from commands import accounts, checklist, closing, resolve, updates
+from commands import accounts, checklist, closing, intake, resolve, updates
 from commands.desk import Desk
 from commands.invocation import Invocation
+from commands.results import Message
+
+log = logging.getLogger(__name__)
 
 
 def _target(body: dict) -> tuple[Invocation, int | None]:
@@ -43,30 +51,26 @@ def register(app: AsyncApp, desk: Desk) -> None:
             playbooks=desk.playbooks,
         )
 
-    @app.action("card_update")
-    async def card_update(ack, body, respond, client) -> None:
-        await open_form(updates.start, ack, body, respond, client)
+    forms = {
+        "card_update": updates.start,
+        "card_resolve": resolve.start,
+        "open_satisfaction": closing.start_satisfaction,
+    }
+    replies = {
+        "postmortem": lambda inv, target: closing.postmortem(desk, inv, target),
+        "follow_up_done": lambda inv, target: closing.complete_follow_up(desk, inv, target or 0),
+    }
 
-    @app.action("card_resolve")
-    async def card_resolve(ack, body, respond, client) -> None:
-        await open_form(resolve.start, ack, body, respond, client)
-
-    @app.action("open_satisfaction")
-    async def open_satisfaction(ack, body, respond, client) -> None:
-        await open_form(closing.start_satisfaction, ack, body, respond, client)
-
-    @app.action("postmortem")
-    async def postmortem(ack, body, respond) -> None:
+    # One listener for every button: Bolt tries each registered listener on every request,
+    # so fewer listeners is less work in front of every acknowledgement.
+    @app.action(re.compile(f"^({'|'.join([*forms, *replies])})$"))
+    async def button(ack, body, respond, client) -> None:
+        action_id = body["actions"][0]["action_id"]
+        if action_id in forms:
+            await open_form(forms[action_id], ack, body, respond, client)
+            return
         await ack()
-        inv, escalation_id = _target(body)
-        result = closing.postmortem(desk, inv, escalation_id)
-        await respond(replace_original=False, **ephemeral(result.message))
-
-    @app.action("follow_up_done")
-    async def follow_up_done(ack, body, respond) -> None:
-        await ack()
-        inv, follow_up_id = _target(body)
-        result = closing.complete_follow_up(desk, inv, follow_up_id or 0)
+        result = replies[action_id](*_target(body))
         await respond(replace_original=False, **ephemeral(result.message))
 
     @app.action(re.compile(r"^checklist:"))
@@ -80,6 +84,32 @@ def register(app: AsyncApp, desk: Desk) -> None:
         result = checklist.tick(desk, inv, int(escalation_id), step, selected)
         if result is not None:
             await respond(replace_original=False, **ephemeral(result.message))
+
+    @app.action("customer")
+    async def customer_picked(ack, body, client) -> None:
+        """Tell the person at once, in the form, when the account they picked already has an
+        escalation open; the submission then needs no database lookup before its ack."""
+        await ack()
+        view = body["view"]
+        value = (body["actions"][0].get("selected_option") or {}).get("value")
+        meta = metadata(view)
+        found = intake.open_for(desk, _target(body)[0], value)
+        if not found and not meta.get("open_elsewhere"):
+            return  # nothing shown, nothing to show
+        meta["open_elsewhere"] = found
+        note = (
+            render(Message("open_elsewhere", {**found, "block_id": "customer_note"}))["blocks"]
+            if found
+            else []
+        )
+        try:
+            await client.views_update(
+                view_id=view["id"],
+                hash=view.get("hash"),
+                view=with_note(view, "customer", note, meta),
+            )
+        except SlackApiError as exc:  # e.g. hash_conflict: the form changed meanwhile
+            log.warning("could not show the open escalation in view %s: %s", view["id"], exc)
 
     @app.options("customer")
     async def account_options(ack, body) -> None:

@@ -18,8 +18,10 @@ def build(desk: Desk, client: AsyncWebClient, signing_secret: str | None) -> Asy
         request_verification_enabled=signing_secret is not None,
         process_before_response=False,
     )
-    events.register(app, desk)
+    # Bolt tries listeners in this order on every request: the ones that answer people
+    # waiting on the other side (command, form submission) first.
     commands.register(app, desk)
-    actions.register(app, desk)
     views.register(app, desk)
+    actions.register(app, desk)
+    events.register(app, desk)
     return app

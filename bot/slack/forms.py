@@ -88,6 +88,28 @@ def _value(element: dict[str, Any]) -> Any:
     return element.get("value")
 
 
+def with_note(
+    view: dict[str, Any], field: str, note: list[dict[str, Any]], meta: dict[str, Any]
+) -> dict[str, Any]:
+    """The open modal `view` (as a block_actions payload carries it) for views.update, with
+    `note` blocks right under `field` in place of any earlier note. Block and action ids stay
+    as they are, which is what makes Slack keep everything already typed."""
+    note_id = f"{field}_note"
+    blocks = []
+    for block in view["blocks"]:
+        if block.get("block_id") == note_id:
+            continue
+        blocks.append(block)
+        if block.get("block_id") == field:
+            blocks.extend(note)
+    kept = ("type", "callback_id", "title", "submit", "close", "clear_on_close", "notify_on_close")
+    return {
+        **{k: view[k] for k in kept if k in view},
+        "blocks": blocks,
+        "private_metadata": json.dumps(meta),
+    }
+
+
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
     try:
         data = json.loads(view.get("private_metadata") or "{}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from slack_bolt.async_app import AsyncApp
 
@@ -16,7 +17,7 @@ from bot.slack.render import render
 from commands import closing, intake, investigation, leadership, resolve, updates
 from commands.desk import Desk
 from commands.invocation import Invocation
-from commands.results import FormErrors, Message
+from commands.results import Accepted, FormErrors, Message
 
 log = logging.getLogger(__name__)
 
@@ -38,36 +39,49 @@ def register(app: AsyncApp, desk: Desk) -> None:
     @app.view("intake")
     async def intake_submitted(ack, body, view, client) -> None:
         raw = submitted_values(view)
-        invalid = intake.validate(desk, _invocation(body), raw)
+        meta = metadata(view)
+        # The account was checked when it was picked (actions.customer_picked): no lookup here.
+        shown = meta.get("open_elsewhere") or {}
+        open_elsewhere = shown if shown.get("customer") == raw.get("customer") else None
+        invalid = intake.validate(desk, _invocation(body), raw, open_elsewhere=open_elsewhere)
         if invalid:
             await ack(**_errors(invalid))
             return
         await ack()
-        meta = metadata(view)
         inv = _invocation(body, origin=meta.get("origin"))
+        await desk.pace()  # acks still coming in go first
         try:
             # view.id is the same on every delivery of this submission: one escalation.
-            intake.submit(
-                desk, inv, raw, intake_key=f"slack:{view['id']}", origin=meta.get("origin")
+            result = intake.submit(
+                desk,
+                inv,
+                raw,
+                intake_key=f"slack:{view['id']}",
+                origin=meta.get("origin"),
+                acknowledged=True,
             )
         except Exception:
             log.exception("could not store the escalation from view %s", view.get("id"))
+            result = None
+        if not isinstance(result, Accepted):
             await _tell_failure(client, inv.user_id, raw)
 
-    def form_on_escalation(callback_id: str, submit) -> None:
-        """Forms about one escalation: its id travels in private_metadata."""
+    on_escalation = {
+        "update": updates.submit,
+        "resolve": resolve.submit,
+        "investigate": investigation.submit,
+        "exec": leadership.submit_exec,
+        "satisfaction": closing.submit_satisfaction,
+    }
 
-        @app.view(callback_id)
-        async def submitted(ack, body, view) -> None:
-            escalation_id = int(metadata(view).get("escalation", 0))
-            result = submit(desk, _invocation(body), escalation_id, submitted_values(view))
-            await ack(**_errors(result)) if isinstance(result, FormErrors) else await ack()
-
-    form_on_escalation("update", updates.submit)
-    form_on_escalation("resolve", resolve.submit)
-    form_on_escalation("investigate", investigation.submit)
-    form_on_escalation("exec", leadership.submit_exec)
-    form_on_escalation("satisfaction", closing.submit_satisfaction)
+    # Forms about one escalation (its id travels in private_metadata), in one listener:
+    # Bolt tries every registered listener on every request.
+    @app.view(re.compile(f"^({'|'.join(on_escalation)})$"))
+    async def submitted(ack, body, view) -> None:
+        submit = on_escalation[view["callback_id"]]
+        escalation_id = int(metadata(view).get("escalation", 0))
+        result = submit(desk, _invocation(body), escalation_id, submitted_values(view))
+        await ack(**_errors(result)) if isinstance(result, FormErrors) else await ack()
 
 
 async def _tell_failure(client, user_id: str, raw: dict) -> None:

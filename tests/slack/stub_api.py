@@ -205,5 +205,8 @@ class SlackStub:
     def _views_open(self, p):
         return {"view": {"id": "V" + str(len(self.calls)), **p["view"]}}
 
+    def _views_update(self, p):
+        return {"view": {"id": p["view_id"], "hash": "h-next", **p["view"]}}
+
     def _views_publish(self, p):
         return {"view": {"id": "VHOME", **p["view"]}}
