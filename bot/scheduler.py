@@ -32,4 +32,13 @@ def build(reminders: Reminders, reconciler: Reconciler, interval: timedelta) -> 
         coalesce=True,
         next_run_time=datetime.now(UTC),  # pick up what a previous run left unfinished
     )
+    scheduler.add_job(
+        reminders.prune,
+        "interval",
+        hours=6,
+        id="prune",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC) + timedelta(minutes=5),
+    )
     return scheduler

@@ -53,6 +53,12 @@ class Reminders:
         self.clock = clock
         self.on_change = on_change
 
+    def prune(self) -> int:
+        """Forget claims no scan will ask about again, so the table stays the size of what
+        is current (storage.queries.CLAIM_RETENTION)."""
+        with self.db.session() as session:
+            return queries.prune_claims(session, self.clock())
+
     async def scan(self) -> int:
         """Queue every reminder due now and not yet claimed; returns how many were queued."""
         now = self.clock()

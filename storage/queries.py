@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -220,6 +220,28 @@ def claim(session: Session, key: str, now: datetime) -> bool:
         session.rollback()
         return False
     return True
+
+
+# How long a claim is worth keeping, by what it guards. Slack retries an event for minutes;
+# a reminder or follow-up claim names its period or day, and later scans only ever ask about
+# the current one. Claims not listed (leadership rules, satisfaction requests, "unreachable"
+# notes) are one per escalation and guard once-in-a-lifetime messages: they stay.
+CLAIM_RETENTION = {
+    "slack-event:": timedelta(days=1),
+    "remind:": timedelta(days=30),
+    "follow-up:": timedelta(days=30),
+}
+
+
+def prune_claims(session: Session, now: datetime) -> int:
+    """Delete the claims nothing will ask about again; returns how many went."""
+    conditions = [
+        (col(Claim.key).startswith(prefix, autoescape=True)) & (col(Claim.claimed_at) < now - age)
+        for prefix, age in CLAIM_RETENTION.items()
+    ]
+    result = session.execute(delete(Claim).where(or_(*conditions)))
+    session.commit()
+    return result.rowcount
 
 
 def overdue(session: Session, now: datetime, limit: int = 1000) -> Sequence[Escalation]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from commands import intake, resolve, severity, updates
 from commands.desk import Desk
@@ -12,6 +13,7 @@ from commands.sync import Reconciler
 from playbooks import loader
 from storage import queries
 from storage.db import Database
+from storage.models import Claim
 from tests.fakes import FakePort
 
 FORM = {
@@ -210,3 +212,27 @@ async def test_failed_delivery_is_retried_and_sent_once(world, clock):
         clock.advance(minutes=3)
         await world.tick()
     assert len(world.sent("reminder_room")) == 1 and len(world.sent("reminder_dm")) == 1
+
+
+async def test_old_claims_are_pruned_without_repeating_a_message(world, clock):
+    await world.open()
+    clock.advance(hours=8, minutes=1)  # overdue, and past escalate_after: leadership looped in
+    await world.tick()
+    with world.db.session() as session:
+        queries.claim(session, "slack-event:Ev1", clock())
+        old = {c.key for c in session.exec(select(Claim)).all() if c.key.startswith("remind:")}
+    clock.advance(days=31)
+    await world.tick()  # the current period's reminder
+    sent = (len(world.sent("reminder_room")), len(world.sent("leadership_note")))
+
+    assert world.reminders.prune() > 0
+    with world.db.session() as session:
+        keys = {c.key for c in session.exec(select(Claim)).all()}
+    assert not any(k.startswith("slack-event:") for k in keys)
+    assert old and not old & keys  # a month-old period's claims went
+    assert [k for k in keys if k.startswith("remind:")]  # this period's claims stay
+    assert [k for k in keys if k.startswith("leadership:")]  # once per escalation: kept
+
+    await world.tick()
+    await world.tick()
+    assert (len(world.sent("reminder_room")), len(world.sent("leadership_note"))) == sent
