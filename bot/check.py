@@ -63,7 +63,7 @@ class RenderingPort:
         except (TemplateError, ValueError, TypeError, KeyError) as exc:
             self.problems.append(f"{TEMPLATES / (message.template + '.json.j2')}: {exc}")
 
-    async def create_room(self, name: str, *, private: bool) -> Room:
+    async def create_room(self, name: str, *, private: bool, kind: str = "channel") -> Room:
         return Room(channel=f"C{name[:10]}", name=name)
 
     async def set_topic(self, room: Room, topic: Message) -> None:
@@ -174,7 +174,7 @@ async def _scenario(desk, reconciler, reminders, port, moment, playbooks) -> Non
     from storage import queries
 
     with desk.db.session() as session:
-        room = queries.escalation(session, escalation_id).room_channel
+        room = queries.escalation(session, escalation_id).room_address
         items = queries.checklist(session, escalation_id)
     inside = Invocation("check", "ULEADER", room)
     for text in (

@@ -39,7 +39,9 @@ def summary(esc: Escalation, playbooks: Playbooks, now: datetime) -> dict[str, A
         "leader": esc.leader_id,
         "next_update_due": when(esc.next_update_due),
         "overdue": overdue,
-        "room": {"channel": esc.room_channel, "name": esc.room_name} if esc.room_channel else None,
+        "room": {"channel": esc.room_channel, "thread": esc.room_thread, "name": esc.room_name}
+        if esc.room_channel
+        else None,
     }
 
 

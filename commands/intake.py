@@ -166,6 +166,10 @@ def submit(
                 if u and u != values["leader"]
             ],
             private=bool(values["private"]),
+            # A thread is seen by everyone in the channel it lives in: never for a private one.
+            room_kind="channel"
+            if values["private"]
+            else desk.playbooks.policy.cadence(values["severity"]).war_room,
             opened_at=now,
         )
         session.add(esc)

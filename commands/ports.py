@@ -15,11 +15,15 @@ from commands.results import Message
 
 @dataclass(frozen=True)
 class Room:
-    """A war room: a channel and, on platforms that use threads, a thread in it."""
+    """A war room: a channel and, on platforms that use threads, a thread in it.
+
+    `address` is what commands typed in the room arrive with (Invocation.channel_id) when
+    that is not simply the channel: a thread in a channel shared by many rooms."""
 
     channel: str
     thread: str | None = None
     name: str | None = None
+    address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,10 @@ class Unreachable(Exception):
 class ChatPort(Protocol):
     platform: str
 
-    async def create_room(self, name: str, *, private: bool) -> Room: ...
+    async def create_room(self, name: str, *, private: bool, kind: str = "channel") -> Room:
+        """A new war room. `kind` is the policy's wish (channel or thread): a port that cannot
+        make a thread, or not now, makes a channel."""
+        ...
 
     async def set_topic(self, room: Room, topic: Message) -> None: ...
 

@@ -189,22 +189,23 @@ class Reconciler:
 
     async def _ensure_room(self, session, esc: Escalation, port: ChatPort) -> Room:
         if esc.room_channel:
-            return Room(esc.room_channel, esc.room_thread, esc.room_name)
+            return Room(esc.room_channel, esc.room_thread, esc.room_name, esc.room_address)
         base = room_name(esc.key, esc.customer)
         candidates = [base] + [f"{base[:76]}-{n}" for n in range(2, 6)]
         candidates.append(f"{base[:71]}-{secrets.token_hex(4)}")
         for name in candidates:
             try:
-                room = await port.create_room(name, private=esc.private)
+                room = await port.create_room(name, private=esc.private, kind=esc.room_kind)
             except NameTaken:
                 continue
             esc.room_channel, esc.room_thread, esc.room_name = room.channel, room.thread, room.name
+            esc.room_address = room.address or room.channel
             self._save(session, esc)
             return room
         raise PlatformError(f"every room name tried for {esc.key} is taken")
 
     async def _deliver(self, session, esc: Escalation, room: Room, port: ChatPort) -> None:
-        room_facts = {"channel": room.channel, "name": room.name}
+        room_facts = {"channel": room.channel, "thread": room.thread, "name": room.name}
         pending = queries.pending_messages(session, esc.id)
         session.commit()
         for msg in pending:

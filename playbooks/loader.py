@@ -66,6 +66,9 @@ class WorkingHours:
         return datetime.combine(day, self.start, tzinfo=local.tzinfo)
 
 
+WAR_ROOMS = ("channel", "thread")
+
+
 @dataclass(frozen=True)
 class Cadence:
     acknowledge_within: timedelta
@@ -73,6 +76,9 @@ class Cadence:
     remind_every: timedelta | None = None
     escalate_after: timedelta | None = None
     working_hours: WorkingHours | None = None
+    # "channel": a dedicated channel per escalation; "thread": a thread in the escalations
+    # channel, lighter for the many small ones (a channel where the platform cannot thread).
+    war_room: str = "channel"
 
     @property
     def reminder_period(self) -> timedelta:
@@ -206,7 +212,7 @@ def load_policy(path: Path) -> Policy:
         where = f"{path}: severities.{name}"
         if not isinstance(spec, dict):
             raise PlaybookError(f"{where}: must have acknowledge_within and update_every")
-        extra = set(spec) - {*DURATION_KEYS, "working_hours"}
+        extra = set(spec) - {*DURATION_KEYS, "working_hours", "war_room"}
         if extra:
             raise PlaybookError(f"{where}.{sorted(extra)[0]}: unknown key")
         values: dict[str, object] = {}
@@ -225,6 +231,12 @@ def load_policy(path: Path) -> Policy:
             values["working_hours"] = _working_hours(
                 f"{where}.working_hours", spec["working_hours"]
             )
+        if "war_room" in spec:
+            if spec["war_room"] not in WAR_ROOMS:
+                raise PlaybookError(
+                    f"{where}.war_room: {spec['war_room']!r} is not one of {', '.join(WAR_ROOMS)}"
+                )
+            values["war_room"] = spec["war_room"]
         severities[str(name)] = Cadence(**values)
     extras: dict[str, object] = {}
     for key in ("satisfaction_after", "follow_up_within"):

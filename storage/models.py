@@ -65,8 +65,13 @@ class Escalation(SQLModel, table=True):
     links: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
     # The war room as a conversation reference: a channel and, optionally, a thread in it.
+    # `room_kind` is what the policy asked for at opening (channel or thread); the address is
+    # what commands typed in the room arrive with (Invocation.channel_id), as the adapter
+    # builds it: a channel id, or a channel and thread for a thread in a shared channel.
+    room_kind: str = Field(default="channel", max_length=16)
     room_channel: str | None = Field(default=None, max_length=128)
     room_thread: str | None = Field(default=None, max_length=128)
+    room_address: str | None = Field(default=None, max_length=255)
     room_name: str | None = Field(default=None, max_length=128)
     card_message_id: str | None = Field(default=None, max_length=128)
     card_pinned: bool = False
@@ -85,7 +90,7 @@ class Escalation(SQLModel, table=True):
     sync_error: str | None = None
 
     __table_args__ = (
-        Index("ix_escalation_room", "platform", "room_channel"),
+        Index("ix_escalation_room", "platform", "room_address"),
         Index("ix_escalation_sync", "sync_pending", "sync_retry_at"),
     )
 

@@ -36,11 +36,11 @@ def escalation_by_intake_key(session: Session, intake_key: str) -> Escalation | 
     return session.exec(select(Escalation).where(Escalation.intake_key == intake_key)).first()
 
 
-def escalation_by_room(session: Session, platform: str, channel: str) -> Escalation | None:
-    """The escalation whose war room is `channel` (the newest, should a channel be reused)."""
+def escalation_by_room(session: Session, platform: str, address: str) -> Escalation | None:
+    """The escalation whose war room is at `address` (the newest, should one be reused)."""
     return session.exec(
         select(Escalation)
-        .where(Escalation.platform == platform, Escalation.room_channel == channel)
+        .where(Escalation.platform == platform, Escalation.room_address == address)
         .order_by(col(Escalation.id).desc())
     ).first()
 

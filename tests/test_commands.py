@@ -45,7 +45,7 @@ def open_one(desk, key="k1", **overrides) -> int:
     assert isinstance(result, Accepted)
     with desk.db.session() as session:
         esc = queries.escalation(session, result.escalation_id)
-        esc.room_channel = f"room-{esc.id}"  # as the reconciler would
+        esc.room_channel = esc.room_address = f"room-{esc.id}"  # as the reconciler would
         session.add(esc)
         session.commit()
     return result.escalation_id

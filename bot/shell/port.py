@@ -80,14 +80,14 @@ class ShellPort:
             heading = (PIN if held.message_id in self.pinned else "") + "bot:"
             self.screen.message(held.where, held.message, heading=heading)
 
-    async def create_room(self, name: str, *, private: bool) -> Room:
+    async def create_room(self, name: str, *, private: bool, kind: str = "channel") -> Room:
         self.flush()
         channel = channel_id(name)
         if channel in self.rooms:
             raise NameTaken(name)
         self.rooms[channel] = ShellRoom(name, private=private)
-        kind = "private" if private else "public"
-        self.screen.event(channel, f"bot created {channel} ({kind} war room)")
+        visibility = "private" if private else "public"
+        self.screen.event(channel, f"bot created {channel} ({visibility} war room)")
         return Room(channel=channel, name=name)
 
     async def set_topic(self, room: Room, topic: Message) -> None:

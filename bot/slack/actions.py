@@ -3,6 +3,7 @@ form's account picker."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -12,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.slack.forms import metadata, with_note
 from bot.slack.render import render
 from bot.slack.replies import answer, ephemeral
-from commands import accounts, checklist, closing, intake, resolve, updates
+from commands import accounts, checklist, closing, intake, resolve, router, updates
 from commands.desk import Desk
 from commands.invocation import Invocation
 from commands.results import Message
@@ -72,6 +73,19 @@ def register(app: AsyncApp, desk: Desk) -> None:
         await ack()
         result = replies[action_id](*_target(body))
         await respond(replace_original=False, **ephemeral(result.message))
+
+    @app.action("open_form")
+    async def open_form_from_mention(ack, body, respond, client) -> None:
+        """The button a mention answers with: the command again, now with a trigger_id."""
+        data = json.loads(body["actions"][0].get("value") or "{}")
+        inv = Invocation(
+            platform="slack",
+            user_id=body["user"]["id"],
+            channel_id=data.get("room"),
+            workspace=(body.get("team") or {}).get("id"),
+        )
+        result = router.handle(desk, inv, str(data.get("command") or ""))
+        await open_form(lambda *_: result, ack, body, respond, client)
 
     @app.action(re.compile(r"^checklist:"))
     async def checklist_ticked(ack, body, respond) -> None:

@@ -41,6 +41,11 @@ NAME_INVALID = {
 }
 
 
+def thread_address(channel: str, thread_ts: str) -> str:
+    """How a thread war room is found again: commands typed in it arrive with this address."""
+    return f"{channel}/{thread_ts}"
+
+
 def _error(exc: SlackApiError) -> str:
     try:
         return str(exc.response.get("error") or "unknown_error")
@@ -70,16 +75,28 @@ class SlackChatPort:
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise PlatformError(f"{method}: {type(exc).__name__}: {exc}") from None
 
-    async def create_room(self, name: str, *, private: bool) -> Room:
+    async def create_room(self, name: str, *, private: bool, kind: str = "channel") -> Room:
+        """A channel; or, for the lighter thread kind, a thread in ESCALATIONS_CHANNEL whose
+        first message becomes the status card (a channel when there is no such channel, or
+        the escalation is private: everyone in the channel sees its threads)."""
+        if kind == "thread" and not private and self.escalations_channel:
+            root = render(Message("thread_root", {"name": name}))
+            data = await self._call("chat_postMessage", channel=self.escalations_channel, **root)
+            channel = data.get("channel") or self.escalations_channel
+            return Room(channel, data["ts"], name, address=thread_address(channel, data["ts"]))
         data = await self._call("conversations_create", name=name, is_private=private)
         channel = data["channel"]
         return Room(channel=channel["id"], name=channel.get("name", name))
 
     async def set_topic(self, room: Room, topic: Message) -> None:
+        if room.thread:
+            return  # a thread has no topic; the card at its top says everything
         text = render(topic)["text"][:250]
         await self._call("conversations_setTopic", channel=room.channel, topic=text)
 
     async def invite(self, room: Room, user_ids: list[str]) -> list[str]:
+        """Into the channel; for a thread room, into the channel it lives in (to see it) and
+        then mentioned in the thread, which notifies them and makes them follow it."""
         skipped = []
         for user in user_ids:  # one by one: a bad id must not sink the whole batch
             try:
@@ -90,6 +107,14 @@ class SlackChatPort:
                     skipped.append(user)
                     continue
                 raise
+        people = [u for u in user_ids if u not in skipped]
+        if room.thread and people:
+            await self._call(
+                "chat_postMessage",
+                channel=room.channel,
+                thread_ts=room.thread,
+                **render(Message("thread_invite", {"people": people})),
+            )
         return skipped
 
     async def post(self, room: Room | None, target: Target, message: Message) -> str | None:
@@ -97,12 +122,18 @@ class SlackChatPort:
         document = message.context.get("file")
         if target.kind == "room" and document:
             return await self._upload(room, document, payload["text"])
+        if target.kind == "room" and room.thread and message.template == "status_card":
+            # The thread's first message becomes the card: the one message, at the top.
+            await self._call("chat_update", channel=room.channel, ts=room.thread, **payload)
+            return room.thread
         if target.kind == "room":
             data = await self._call(
                 "chat_postMessage", channel=room.channel, thread_ts=room.thread, **payload
             )
             return data.get("ts")
         if target.kind == "announcements":
+            if room is not None and room.thread:
+                return None  # the war room's card, in the escalations channel, announces it
             if not self.escalations_channel:
                 raise Unreachable("no ESCALATIONS_CHANNEL set")
             data = await self._call("chat_postMessage", channel=self.escalations_channel, **payload)
@@ -160,9 +191,13 @@ class SlackChatPort:
         await self._call("chat_update", channel=room.channel, ts=message_id, **render(message))
 
     async def pin(self, room: Room, message_id: str) -> None:
+        if room.thread:
+            return  # the card opens the thread; pinning each one would crowd the channel
         await self._call("pins_add", channel=room.channel, timestamp=message_id)
 
     async def archive(self, room: Room) -> None:
+        if room.thread:
+            return  # the channel is shared; the card at the top of the thread says closed
         await self._call("conversations_archive", channel=room.channel)
 
     async def user_timezone(self, user_id: str) -> str | None:

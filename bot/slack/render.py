@@ -40,6 +40,17 @@ def _channel(channel_id: Any) -> Markup:
     return Markup(f"<#{text}>") if SLACK_ID.match(text) else Markup(_finalize(text))
 
 
+def _room(room: dict | None) -> Markup:
+    """A war room: its channel, or its thread (a link) in the escalations channel."""
+    if not room or not room.get("channel"):
+        return Markup("—")
+    if room.get("thread"):
+        ts = str(room["thread"]).replace(".", "")
+        url = f"https://slack.com/archives/{room['channel']}/p{ts}"
+        return Markup(f"<{_json_inner(url)}|a thread> in {_channel(room['channel'])}")
+    return _channel(room["channel"])
+
+
 def _date(moment: dict | None, fmt: str = "{date_short_pretty} at {time}") -> Markup:
     """Slack shows `<!date^…>` in each reader's own time zone."""
     if not moment:
@@ -58,7 +69,7 @@ def _permalink(link: dict | None, label: str) -> Markup:
 
 
 _env = environment(TEMPLATES / "slack", escape_mrkdwn, "Slack")
-_env.filters.update(user=_user, channel=_channel, date=_date, permalink=_permalink)
+_env.filters.update(user=_user, channel=_channel, room=_room, date=_date, permalink=_permalink)
 
 
 def render(message: Message) -> dict[str, Any]:

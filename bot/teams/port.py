@@ -157,7 +157,7 @@ class TeamsChatPort:
         return await self._call(f"post {message.template}", lambda: self._in(reference, send))
 
     # ---- ChatPort -----------------------------------------------------------------------
-    async def create_room(self, name: str, *, private: bool) -> Room:
+    async def create_room(self, name: str, *, private: bool, kind: str = "channel") -> Room:
         channel = self._channel()
         if private:
             log.info("%s: a Teams thread cannot be private; it shows in the channel", name)
