@@ -60,7 +60,7 @@ async def test_standard_escalation_opens_as_a_thread_whose_first_message_is_the_
     assert [b for b in card["blocks"] if b["type"] == "actions"]  # with its buttons
     in_thread = [c for c in stub.called("chat.postMessage") if c.get("thread_ts") == root]
     texts = " ".join(str(c.get("blocks")) for c in in_thread)
-    assert "war room for" in texts  # the welcome, in the thread
+    assert "war room for" in texts and "top of this thread" in texts  # the welcome, in it
     assert "<@ULEAD>" in texts and "mention the bot" in texts  # people told, and how
     assert {"ULEAD", "U1", "UCSM", "UAE"} <= stub.members[ESC_CHANNEL]  # so they can see it
     assert stub.called("pins.add") == [] and stub.called("conversations.setTopic") == []
