@@ -63,7 +63,9 @@ class RenderingPort:
         except (TemplateError, ValueError, TypeError, KeyError) as exc:
             self.problems.append(f"{TEMPLATES / (message.template + '.json.j2')}: {exc}")
 
-    async def create_room(self, name: str, *, private: bool, kind: str = "channel") -> Room:
+    async def create_room(
+        self, name: str, *, private: bool, kind: str = "channel", owner: str | None = None
+    ) -> Room:
         return Room(channel=f"C{name[:10]}", name=name)
 
     async def set_topic(self, room: Room, topic: Message) -> None:

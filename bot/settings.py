@@ -15,6 +15,18 @@ class SettingsError(Exception):
 
 
 @dataclass(frozen=True)
+class GraphApp:
+    """The app registration that asks Microsoft Graph for an app-only token (client
+    credentials). `from_env` uses the bot's own registration (MICROSOFT_APP_*). It is a field
+    of its own so the Graph client never reads the Bot Framework settings, and so tests can
+    give Graph credentials while /api/messages runs unauthenticated, as with the Emulator."""
+
+    client_id: str
+    client_secret: str
+    tenant_id: str
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///escalations.db"
     slack_bot_token: str | None = None
@@ -34,6 +46,12 @@ class Settings:
     microsoft_app_type: str = "SingleTenant"
     teams_enabled: bool = False
     teams_escalations_channel: str | None = None
+    # `thread` (a thread in the escalations channel) or `channel` (a channel per escalation,
+    # created through Microsoft Graph with `graph_app`'s token).
+    teams_war_rooms: str = "thread"
+    microsoft_graph_url: str = "https://graph.microsoft.com/v1.0/"
+    microsoft_login_url: str = "https://login.microsoftonline.com/"
+    graph_app: GraphApp | None = None
 
     @property
     def mode(self) -> str:
@@ -93,6 +111,19 @@ class Settings:
                 "MICROSOFT_APP_TYPE is SingleTenant (the default): set MICROSOFT_APP_TENANT_ID"
             )
         enabled = (get("TEAMS_ENABLED") or "").lower() in ("1", "true", "yes", "on")
+        war_rooms = (get("TEAMS_WAR_ROOMS") or cls.teams_war_rooms).lower()
+        if war_rooms not in ("thread", "channel"):
+            raise SettingsError(f"TEAMS_WAR_ROOMS: {war_rooms!r} is not thread or channel")
+        graph_app = None
+        if war_rooms == "channel":
+            names = ("MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", "MICROSOFT_APP_TENANT_ID")
+            missing = [name for name in names if not get(name)]
+            if missing:
+                raise SettingsError(
+                    f"TEAMS_WAR_ROOMS=channel needs {', '.join(missing)}: the bot's app "
+                    "registration asks Microsoft Graph for a token to create channels"
+                )
+            graph_app = GraphApp(*(get(name) or "" for name in names))
         return cls(
             database_url=get("DATABASE_URL") or cls.database_url,
             slack_bot_token=get("SLACK_BOT_TOKEN"),
@@ -111,4 +142,16 @@ class Settings:
             microsoft_app_type=app_type,
             teams_enabled=enabled,
             teams_escalations_channel=get("TEAMS_ESCALATIONS_CHANNEL"),
+            teams_war_rooms=war_rooms,
+            microsoft_graph_url=_base_url(get, "MICROSOFT_GRAPH_URL", cls.microsoft_graph_url),
+            microsoft_login_url=_base_url(get, "MICROSOFT_LOGIN_URL", cls.microsoft_login_url),
+            graph_app=graph_app,
         )
+
+
+def _base_url(get, name: str, default: str) -> str:
+    """A base URL from the environment, with the trailing slash relative paths need."""
+    url = get(name) or default
+    if not url.startswith(("https://", "http://")):
+        raise SettingsError(f"{name}: {url!r} is not an http(s) URL")
+    return url if url.endswith("/") else url + "/"

@@ -50,9 +50,12 @@ class Unreachable(Exception):
 class ChatPort(Protocol):
     platform: str
 
-    async def create_room(self, name: str, *, private: bool, kind: str = "channel") -> Room:
+    async def create_room(
+        self, name: str, *, private: bool, kind: str = "channel", owner: str | None = None
+    ) -> Room:
         """A new war room. `kind` is the policy's wish (channel or thread): a port that cannot
-        make a thread, or not now, makes a channel."""
+        make a thread, or not now, makes a channel. `owner` is the leader, for platforms where
+        a private room must have one (Teams private channels)."""
         ...
 
     async def set_topic(self, room: Room, topic: Message) -> None: ...

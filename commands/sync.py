@@ -195,7 +195,9 @@ class Reconciler:
         candidates.append(f"{base[:71]}-{secrets.token_hex(4)}")
         for name in candidates:
             try:
-                room = await port.create_room(name, private=esc.private, kind=esc.room_kind)
+                room = await port.create_room(
+                    name, private=esc.private, kind=esc.room_kind, owner=esc.leader_id
+                )
             except NameTaken:
                 continue
             esc.room_channel, esc.room_thread, esc.room_name = room.channel, room.thread, room.name

@@ -28,7 +28,9 @@ class FakePort:
             self.fail[step] -= 1
             raise PlatformError(f"{step}: service_unavailable")
 
-    async def create_room(self, name: str, *, private: bool, kind: str = "channel") -> Room:
+    async def create_room(
+        self, name: str, *, private: bool, kind: str = "channel", owner: str | None = None
+    ) -> Room:
         self._maybe_fail("create_room")
         if name in self.taken or name in self.rooms:
             raise NameTaken(name)

@@ -80,7 +80,9 @@ class ShellPort:
             heading = (PIN if held.message_id in self.pinned else "") + "bot:"
             self.screen.message(held.where, held.message, heading=heading)
 
-    async def create_room(self, name: str, *, private: bool, kind: str = "channel") -> Room:
+    async def create_room(
+        self, name: str, *, private: bool, kind: str = "channel", owner: str | None = None
+    ) -> Room:
         self.flush()
         channel = channel_id(name)
         if channel in self.rooms:

@@ -75,7 +75,9 @@ class SlackChatPort:
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise PlatformError(f"{method}: {type(exc).__name__}: {exc}") from None
 
-    async def create_room(self, name: str, *, private: bool, kind: str = "channel") -> Room:
+    async def create_room(
+        self, name: str, *, private: bool, kind: str = "channel", owner: str | None = None
+    ) -> Room:
         """A channel; or, for the lighter thread kind, a thread in ESCALATIONS_CHANNEL whose
         first message becomes the status card (a channel when there is no such channel, or
         the escalation is private: everyone in the channel sees its threads)."""

@@ -16,10 +16,12 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
 )
 
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.teams.bot import EscalationBot
+from bot.teams.channels import Channels
 from bot.teams.directory import Directory
 from bot.teams.endpoint import Handler, handler
+from bot.teams.graph import Graph
 from bot.teams.port import TeamsChatPort
 from bot.teams.retry import Backoff
 from commands.desk import Desk
@@ -36,6 +38,7 @@ class Teams:
     port: TeamsChatPort
     handler: Handler
     directory: Directory
+    graph: Graph | None = None  # channel mode only
 
 
 def adapter_for(settings: Settings) -> CloudAdapter:
@@ -78,6 +81,28 @@ def build(settings: Settings, desk: Desk, *, backoff: Backoff | None = None) -> 
             {"channel": settings.teams_escalations_channel, "service_url": DEFAULT_SERVICE_URL}
         )
     adapter = adapter_for(settings)
-    bot = EscalationBot(desk, directory)
-    port = TeamsChatPort(adapter, directory, settings.microsoft_app_id, backoff=backoff)
-    return Teams(adapter, bot, port, handler(adapter, bot), directory)
+    graph = graph_for(settings, backoff)
+    bot = EscalationBot(desk, directory, settings.teams_war_rooms)
+    port = TeamsChatPort(
+        adapter,
+        directory,
+        settings.microsoft_app_id,
+        backoff=backoff,
+        channels=Channels(graph) if graph else None,
+    )
+    return Teams(adapter, bot, port, handler(adapter, bot), directory, graph)
+
+
+def graph_for(settings: Settings, backoff: Backoff | None) -> Graph | None:
+    """Microsoft Graph for channel mode (TEAMS_WAR_ROOMS=channel); None in thread mode."""
+    if settings.teams_war_rooms != "channel":
+        return None
+    if settings.graph_app is None:
+        raise SettingsError("TEAMS_WAR_ROOMS=channel needs the app's Graph credentials")
+    log.info("Teams war rooms are channels, created through Microsoft Graph")
+    return Graph(
+        settings.graph_app,
+        settings.microsoft_graph_url,
+        settings.microsoft_login_url,
+        backoff=backoff,
+    )

@@ -2,7 +2,10 @@
 
 - Messages: the text after the bot's @mention is what follows `/escalate` on Slack (a leading
   `escalate` is accepted too), so the words are the same on both platforms. `escalations
-  here` is the one Teams-only word: it stores where war rooms open.
+  here` is the one Teams-only word: it stores where war rooms open (and, for channel mode,
+  the team's Microsoft Graph id). In channel mode a message anywhere in a war-room channel,
+  in any of its threads, acts on that escalation.
+- `application/search` invokes answer the intake form's account typeahead (typeahead.py).
 - Invokes (dialogs, message extension, card actions) are answered here with plain JSON bodies
   built by hand, never botbuilder models: botbuilder 4.17.1 serialises an invoke body in the
   handler *and* again in CloudAdapter.process, which turns any returned model into a 500.
@@ -13,6 +16,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import logging
@@ -22,10 +26,19 @@ from http import HTTPStatus
 from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 
-from bot.teams import forms
+from bot.teams import forms, typeahead
 from bot.teams.directory import Directory, person_id
 from bot.teams.render import render, user_ids
-from commands import checklist, closing, intake, investigation, leadership, resolve, router, updates
+from commands import (
+    checklist,
+    closing,
+    intake,
+    investigation,
+    leadership,
+    resolve,
+    router,
+    updates,
+)
 from commands.desk import Desk
 from commands.invocation import Invocation
 from commands.results import Accepted, FormErrors, Message, OpenForm, Reply, Result
@@ -79,9 +92,10 @@ def _ok(body: dict | None) -> InvokeResponse:
 
 
 class EscalationBot(TeamsActivityHandler):
-    def __init__(self, desk: Desk, directory: Directory) -> None:
+    def __init__(self, desk: Desk, directory: Directory, war_rooms: str = "thread") -> None:
         self.desk = desk
         self.directory = directory
+        self.war_rooms = war_rooms  # TEAMS_WAR_ROOMS: `thread` or `channel`
         self._personal_seen: dict[str, tuple] = {}
 
     # ---- every turn: remember who people are and how to reach them ---------------------
@@ -125,10 +139,21 @@ class EscalationBot(TeamsActivityHandler):
         return Invocation(
             platform="teams",
             user_id=user,
-            channel_id=activity.conversation.id,
+            channel_id=self._war_room_of(activity, channel_data),
             workspace=tenant,
             origin=json.dumps({"user": user}),
         )
+
+    def _war_room_of(self, activity, channel_data: dict) -> str:
+        """The conversation commands act on: a post anywhere in a war-room channel (channel
+        mode) is about that room, whose conversation is the card's thread."""
+        conversation = activity.conversation.id
+        channel = (channel_data.get("channel") or {}).get("id")
+        if self.war_rooms == "channel" and channel:
+            record = self.directory.room(channel)
+            if record and record.get("conversation"):
+                return record["conversation"]
+        return conversation
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -181,21 +206,38 @@ class EscalationBot(TeamsActivityHandler):
         if not channel.get("id") or not team.get("id"):
             await self.send(turn_context, Message("channel_needed", {}))
             return
+        graph_team = team.get("aadGroupId")
+        if not graph_team and self.war_rooms == "channel":
+            graph_team = await self._graph_team(turn_context)
         self.directory.save_channel(
             {
                 "channel": channel["id"],
                 "channel_name": channel.get("name"),
                 "team": team["id"],
                 "team_name": team.get("name"),
+                "graph_team": graph_team,
                 "service_url": activity.service_url,
                 "tenant": inv.workspace,
                 "by": inv.user_id,
             }
         )
-        await self.send(
-            turn_context,
-            Message("channel_set", {"channel_name": channel.get("name"), "by": inv.user_id}),
-        )
+        facts = {"channel_name": channel.get("name"), "team_name": team.get("name")}
+        await self.send(turn_context, Message("channel_set", {**facts, "by": inv.user_id}))
+
+    async def _graph_team(self, turn_context: TurnContext) -> str | None:
+        """The team's Microsoft 365 group id, which Graph calls the team id (the Bot
+        Framework's `19:…` team id is not one). Asked of the connector when the activity
+        did not carry it; only channel mode needs it."""
+        team = TeamsInfo.get_team_id(turn_context)
+        try:
+            connector = await TeamsInfo.get_teams_connector_client(turn_context)
+            # botbuilder's Teams operations are synchronous HTTP: keep them off the loop.
+            call = asyncio.to_thread(connector.teams.get_team_details, team)
+            details = await asyncio.wait_for(call, timeout=15)
+        except Exception as exc:  # no team details: channel mode will say so when it needs it
+            log.warning("no team details for %s: %s", team, exc)
+            return None
+        return getattr(details, "aad_group_id", None)
 
     async def answer(self, turn_context: TurnContext, result: Result) -> None:
         if isinstance(result, Reply):
@@ -208,7 +250,7 @@ class EscalationBot(TeamsActivityHandler):
 
     async def send(self, turn_context: TurnContext, message: Message) -> None:
         names = self._names(message.context)
-        rendered = render(message, names)
+        rendered = render(message, names, room_kind=self.war_rooms)
         activity = MessageFactory.attachment(CardFactory.adaptive_card(rendered["card"]))
         activity.summary = rendered["summary"]
         await turn_context.send_activity(activity)
@@ -250,6 +292,8 @@ class EscalationBot(TeamsActivityHandler):
             return _ok(self.submit(inv, value.get("data") or {}, activity))
         if name == "composeExtension/fetchTask":
             return _ok(self.fetch_from_message(inv, value))
+        if name == "application/search":
+            return _ok(typeahead.answer(self.desk, value))
         if name == "adaptiveCard/action":
             action = value.get("action") or {}
             data = {**(action.get("data") or {}), "action": action.get("verb")}
@@ -280,13 +324,16 @@ class EscalationBot(TeamsActivityHandler):
             value = (typed or {}).get(key) or result.values.get(key)
             ids = value.split(",") if isinstance(value, str) else value or []
             people.update({u: n for u in ids if u and (n := self.directory.name(u))})
+        account = (typed or {}).get("customer") or result.values.get("customer")
         card = forms.card(
             result,
             self.desk.playbooks,
             typed=typed,
             errors=errors,
             people=people,
+            accounts=typeahead.titles(self.desk, account),
             timezone=timezone,
+            room_kind=self.war_rooms,
         )
         return _continue(card, forms.title(result, self.desk.playbooks))
 
@@ -341,7 +388,7 @@ class EscalationBot(TeamsActivityHandler):
             form = OpenForm(name, metadata=meta, title_suffix=data.get("title_suffix"))
             return self._form_response(form, typed=data, errors=result.errors, timezone=zone)
         if isinstance(result, Accepted) and name == "intake":
-            return _message("Escalation opened: the war room thread is on its way.")
+            return _message("Escalation opened: the war room is on its way.")
         if isinstance(result, Reply):
             return _message(render(result.message)["summary"])
         return _message("Saved.")

@@ -6,6 +6,10 @@
 - ConversationRef scope `member`, key = person id: their display name (for mention text).
 - Setting `teams.escalations_channel`: the channel (and team) where war rooms open, set by
   `escalations here`, so it survives restarts.
+- ConversationRef scope `room`, key = Teams channel id: a war room that is a channel of its
+  own (channel mode): its team, name, privacy, members added, root thread, archived. Saved
+  as soon as Graph creates the channel, so a retry reuses it instead of creating another;
+  scope `room_name`, key = team + name, finds it again by the name the reconciler asks for.
 
 A person's id is their Entra (AAD) object id when Teams gives one (the people picker returns
 those, and mentions accept them), else the Bot Framework id (the Emulator).
@@ -86,6 +90,38 @@ class Directory:
     def channel(self) -> dict | None:
         with self.db.session() as session:
             return queries.setting(session, CHANNEL_SETTING)
+
+    # ---- war rooms that are channels (channel mode) ------------------------------------
+    def save_room(self, channel_id: str, record: dict) -> None:
+        with self.db.session() as session:
+            now = self.clock()
+            queries.save_reference(
+                session, platform=PLATFORM, scope="room", key=channel_id, reference=record, now=now
+            )
+            queries.save_reference(
+                session,
+                platform=PLATFORM,
+                scope="room_name",
+                key=f"{record['team']} {record['name']}",
+                reference={"channel": channel_id},
+                now=now,
+            )
+
+    def room(self, channel_id: str) -> dict | None:
+        """The record of a war-room channel, by its channel id (`19:…@thread.tacv2`)."""
+        with self.db.session() as session:
+            return queries.reference(session, platform=PLATFORM, scope="room", key=channel_id)
+
+    def room_of(self, conversation: str | None) -> dict | None:
+        """The war-room channel a conversation (`<channel id>;messageid=…`) belongs to."""
+        return self.room(conversation.split(";")[0]) if conversation else None
+
+    def room_named(self, team: str, name: str) -> dict | None:
+        with self.db.session() as session:
+            found = queries.reference(
+                session, platform=PLATFORM, scope="room_name", key=f"{team} {name}"
+            )
+        return self.room(found["channel"]) if found else None
 
     def claim(self, key: str) -> bool:
         """Exactly once across replicas (used to report an unreachable person once)."""

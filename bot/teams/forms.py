@@ -66,9 +66,13 @@ def card(
     typed: Mapping[str, Any] | None = None,
     errors: Mapping[str, str] | None = None,
     people: Mapping[str, str] | None = None,
+    accounts: Mapping[str, str] | None = None,
     timezone: str | None = None,
+    room_kind: str = "thread",
 ) -> dict[str, Any]:
-    """The dialog's Adaptive Card. `typed` (raw submitted inputs) wins over the form's values."""
+    """The dialog's Adaptive Card. `typed` (raw submitted inputs) wins over the form's values.
+    `people` and `accounts` title the choices already picked (`acct:7` → "Acme Corp");
+    `room_kind` is what a new war room will be (`thread` or `channel`), for the private box."""
     spec = playbooks.forms[form.form]
     tz = zone(timezone)
     fields = [
@@ -95,10 +99,12 @@ def card(
                 "values": values,
                 "errors": dict(errors or {}),
                 "people": dict(people or {}),
+                "accounts": dict(accounts or {}),
                 "zone": tz.key,
                 "data": data,
             },
-        )
+        ),
+        room_kind=room_kind,
     )
     return rendered["card"]
 

@@ -2,8 +2,10 @@
 
 The manifest follows schema 1.24: the bot (personal, team and group chat scopes, with the
 command list people see), and the message-extension action `escalate` ("Escalate" in any
-message's menu), which opens the intake form prefilled from that message. Icons are drawn
-here (PNG written with zlib/struct) so the package needs no image library and no files.
+message's menu), which opens the intake form prefilled from that message. In channel mode
+(TEAMS_WAR_ROOMS=channel) it also declares `supportedChannelTypes: privateChannels`: Teams only
+lets an app be added to a private channel (private escalations' war rooms) if it says so.
+Icons are drawn here (PNG written with zlib/struct) so the package needs no image library.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ ACCENT = (0xC4, 0x31, 0x4B)  # the colour of the colour icon's background
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
 COMMANDS = [
-    ("escalate", "Open a customer escalation (a war room thread, one leader, one card)"),
-    ("update", "Post a status update (in a war room thread)"),
+    ("escalate", "Open a customer escalation (a war room, one leader, one card)"),
+    ("update", "Post a status update (in a war room)"),
     ("lead", "Hand the lead to someone else: lead @person"),
     ("severity", "Change severity and so the update cadence"),
     ("resolve", "Record root cause, resolution and prevention"),
@@ -93,7 +95,7 @@ def manifest(settings: Settings, env: dict[str, str] | None = None) -> dict[str,
     website = env.get("TEAMS_DEVELOPER_URL") or "https://github.com/"
     host = env.get("TEAMS_BOT_DOMAIN")
     commands = [{"title": t, "description": d[:128]} for t, d in COMMANDS]
-    return {
+    data = {
         "$schema": SCHEMA,
         "manifestVersion": "1.24",
         "version": env.get("TEAMS_APP_VERSION") or "1.0.0",
@@ -106,11 +108,11 @@ def manifest(settings: Settings, env: dict[str, str] | None = None) -> dict[str,
         },
         "name": {"short": "Escalations", "full": "Escalation Desk"},
         "description": {
-            "short": "Customer escalations: one leader, one thread, one card.",
+            "short": "Customer escalations: one war room, one leader, one card.",
             "full": (
-                "Open a customer escalation from Teams and work it in one place: a war-room "
-                "thread with one accountable leader and one status card kept current, the "
-                "playbook for its cause, and reminders in the thread and in a 1:1 chat when an "
+                "Open a customer escalation from Teams and work it in one place: a war room "
+                "with one accountable leader and one status card kept current, the "
+                "playbook for its cause, and reminders in the war room and in a 1:1 chat when an "
                 "update to the customer is overdue."
             ),
         },
@@ -145,6 +147,9 @@ def manifest(settings: Settings, env: dict[str, str] | None = None) -> dict[str,
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [host] if host else [],
     }
+    if settings.teams_war_rooms == "channel":
+        data["supportedChannelTypes"] = ["privateChannels"]
+    return data
 
 
 def write_package(settings: Settings, target: str | os.PathLike) -> Path:

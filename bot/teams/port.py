@@ -1,5 +1,9 @@
 """The commands' ChatPort, spoken to the Bot Connector through botbuilder's CloudAdapter.
 
+Channel mode (TEAMS_WAR_ROOMS=channel) changes only where a war room lives: a channel of its
+own, created through Microsoft Graph (bot/teams/rooms.py), whose root post is the status
+card; everything below then works on that root thread as it does in thread mode.
+
 How the product maps onto Teams (thread mode, the default):
 - create_room: a new thread in the escalations channel (`POST /v3/conversations`, what
   `TeamsInfo.send_message_to_teams_channel` does) whose root message names the escalation.
@@ -36,9 +40,11 @@ from botbuilder.schema import (
 )
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
+from bot.teams.channels import Channels
 from bot.teams.directory import Directory
 from bot.teams.render import render, user_ids
-from bot.teams.retry import Backoff, status_of
+from bot.teams.retry import Backoff, CallFailed, status_of
+from bot.teams.rooms import ChannelRooms, fallback_note
 from commands.ports import PlatformError, Room, Target, Unreachable
 from commands.results import Message
 
@@ -65,11 +71,18 @@ class TeamsChatPort:
         app_id: str | None,
         *,
         backoff: Backoff | None = None,
+        channels: Channels | None = None,
     ) -> None:
         self.adapter = adapter
         self.directory = directory
         self.app_id = app_id or ""
         self.backoff = backoff or Backoff()
+        # Channel mode when Graph is configured; None: thread mode.
+        self.rooms = (
+            ChannelRooms(channels, directory, self._open_thread, self._say, self._tell)
+            if channels
+            else None
+        )
 
     # ---- plumbing -----------------------------------------------------------------------
     def _channel(self) -> dict:
@@ -86,9 +99,9 @@ class TeamsChatPort:
         try:
             return await self.backoff.run(call, what)
         except HttpOperationError as exc:
-            raise PlatformError(f"{what}: HTTP {status_of(exc)}") from None
+            raise CallFailed(f"{what}: HTTP {status_of(exc)}", status_of(exc)) from None
         except (ClientRequestError, aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise PlatformError(f"{what}: {type(exc).__name__}: {exc}") from None
+            raise CallFailed(f"{what}: {type(exc).__name__}: {exc}") from None
 
     async def _in(self, reference: ConversationReference, work) -> Any:
         """Run `work(turn_context)` in a proactive turn. Exceptions are carried out of the turn
@@ -117,11 +130,18 @@ class TeamsChatPort:
         channel = self._channel()
         return self._reference(room.channel, channel["service_url"], channel.get("tenant"))
 
-    async def _render(self, message: Message) -> dict[str, Any]:
+    def _kind(self, room: Room | None) -> str:
+        """What the room is, for the wording: `channel`, `private` (channel) or `thread`."""
+        record = self.directory.room_of(room.channel) if room and self.rooms else None
+        if record is None:
+            return "thread"
+        return "private" if record.get("private") else "channel"
+
+    async def _render(self, message: Message, room_kind: str = "thread") -> dict[str, Any]:
         names = {}
         for user in user_ids(message.context):
             names[user] = await self.display_name(user)
-        return render(message, names)
+        return render(message, names, room_kind=room_kind)
 
     async def display_name(self, user_id: str) -> str:
         """Known name, else a lookup in the stored team (not the current conversation:
@@ -147,8 +167,10 @@ class TeamsChatPort:
         self.directory.remember_name(user_id, name)
         return name
 
-    async def _send(self, reference: ConversationReference, message: Message) -> str | None:
-        activity = activity_for(await self._render(message))
+    async def _send(
+        self, reference: ConversationReference, message: Message, room_kind: str = "thread"
+    ) -> str | None:
+        activity = activity_for(await self._render(message, room_kind))
 
         async def send(context: TurnContext):
             response = await context.send_activity(activity)
@@ -156,16 +178,44 @@ class TeamsChatPort:
 
         return await self._call(f"post {message.template}", lambda: self._in(reference, send))
 
+    async def _say(self, room: Room, message: Message) -> None:
+        """A note in the room that must not fail what called it (a room just created)."""
+        try:
+            await self._send(self._room_reference(room), message, self._kind(room))
+        except PlatformError as exc:
+            log.warning("could not post %s in %s: %s", message.template, room.channel, exc)
+
+    async def _tell(self, user: str, message: Message) -> None:
+        """A note to one person's 1:1 chat that must not fail what called it."""
+        try:
+            await self._direct(None, user, message)
+        except (PlatformError, Unreachable) as exc:
+            log.warning("could not tell %s (%s): %s", user, message.template, exc)
+
     # ---- ChatPort -----------------------------------------------------------------------
-    async def create_room(self, name: str, *, private: bool, kind: str = "channel") -> Room:
+    async def create_room(
+        self, name: str, *, private: bool, kind: str = "channel", owner: str | None = None
+    ) -> Room:
+        """A channel of its own when channel mode is on and the policy asks for a channel
+        (`kind`); otherwise a thread in the escalations channel, the only room thread mode
+        can make."""
         channel = self._channel()
-        if private:
+        if self.rooms is not None and kind != "thread":
+            return await self.rooms.create(name, private, channel, owner)
+        room = await self._open_thread(channel["channel"], name)
+        if private:  # only from a form made before thread mode: say so, claim nothing
             log.info("%s: a Teams thread cannot be private; it shows in the channel", name)
+            await self._say(room, fallback_note("thread_mode", True, channel))
+        return room
+
+    async def _open_thread(self, channel_id: str, name: str) -> Room:
+        """A new thread in a channel (`POST /v3/conversations`) whose root names the room."""
+        channel = self._channel()
         root = activity_for(render(Message("room_root", {"name": name})))
         params = ConversationParameters(
             is_group=True,
             channel_data={
-                "channel": {"id": channel["channel"]},
+                "channel": {"id": channel_id},
                 "tenant": {"id": channel.get("tenant")},
             },
             activity=root,
@@ -186,12 +236,22 @@ class TeamsChatPort:
         return Room(channel=created["conversation"], thread=created.get("activity"), name=name)
 
     async def set_topic(self, room: Room, topic: Message) -> None:
-        """Threads have no topic; the card at the root says everything."""
+        """A channel's description; threads have no topic (the card at the root says it all)."""
+        record = self.directory.room_of(room.channel) if self.rooms else None
+        if record is not None and self.rooms is not None:
+            await self.rooms.describe(record, render(topic)["summary"])
 
     async def invite(self, room: Room, user_ids_: list[str]) -> list[str]:
-        if user_ids_:
-            await self._send(self._room_reference(room), Message("invite", {"people": user_ids_}))
-        return []
+        """@mention people in the room; a private channel gets them added as members first."""
+        record = self.directory.room_of(room.channel) if self.rooms else None
+        people = list(user_ids_)
+        if record is not None and record.get("private") and self.rooms is not None:
+            people = await self.rooms.add_members(room, record, people)
+        if people:
+            await self._send(
+                self._room_reference(room), Message("invite", {"people": people}), self._kind(room)
+            )
+        return [user for user in user_ids_ if user not in people]
 
     async def post(self, room: Room | None, target: Target, message: Message) -> str | None:
         if target.kind == "room":
@@ -200,23 +260,30 @@ class TeamsChatPort:
             if message.template == "status_card" and room.thread:
                 await self.update(room, room.thread, message)  # the card is the root message
                 return room.thread
-            return await self._send(self._room_reference(room), message)
+            try:
+                return await self._send(self._room_reference(room), message, self._kind(room))
+            except CallFailed as exc:
+                if exc.status in GONE and self._archived(room):
+                    raise Unreachable(f"{room.name} is archived") from None
+                raise
         if target.kind == "announcements":
             return None  # the war-room thread in the escalations channel announces itself
         if target.kind == "user":
-            return await self._direct(room, target.value, message)
+            return await self._direct(room, target.value, message, self._kind(room))
         if target.kind == "origin":
             return await self._origin(room, target.value, message)
         raise Unreachable(f"unknown target {target.kind}")
 
-    async def _direct(self, room: Room | None, user: str | None, message: Message) -> str | None:
+    async def _direct(
+        self, room: Room | None, user: str | None, message: Message, room_kind: str = "thread"
+    ) -> str | None:
         stored = self.directory.personal(user) if user else None
         if not stored:
             await self._report_unreachable(room, user, message)
             raise Unreachable(f"no 1:1 conversation with {user} (the bot was never installed)")
         reference = ConversationReference().deserialize(stored["reference"])
         try:
-            return await self._send(reference, message)
+            return await self._send(reference, message, room_kind)
         except PlatformError as exc:
             if any(f"HTTP {code}" in str(exc) for code in GONE):
                 await self._report_unreachable(room, user, message)
@@ -232,7 +299,7 @@ class TeamsChatPort:
             return
         note = Message("unreachable", {"user": user, "who": "a person", "what": message.template})
         try:
-            await self._send(self._room_reference(room), note)
+            await self._send(self._room_reference(room), note, self._kind(room))
         except PlatformError as exc:
             log.warning("could not report unreachable %s in %s: %s", user, room.channel, exc)
 
@@ -240,15 +307,16 @@ class TeamsChatPort:
         """Answer the person who asked: in the 1:1 chat where they asked, else their own 1:1
         (a channel may be shared with the customer, so never there)."""
         info = json.loads(origin) if origin else {}
+        kind = self._kind(room)
         if info.get("personal"):
             reference = ConversationReference().deserialize(info["personal"])
-            return await self._send(reference, message)
+            return await self._send(reference, message, kind)
         if info.get("user"):
-            return await self._direct(None, info["user"], message)
+            return await self._direct(None, info["user"], message, kind)
         raise Unreachable("no origin to answer")
 
     async def update(self, room: Room, message_id: str, message: Message) -> None:
-        rendered = await self._render(message)
+        rendered = await self._render(message, self._kind(room))
         reference = self._room_reference(room)
 
         async def edit(context: TurnContext) -> None:
@@ -257,13 +325,27 @@ class TeamsChatPort:
             activity.conversation = ConversationAccount(id=room.channel)
             await context.update_activity(activity)
 
-        await self._call(f"update {message.template}", lambda: self._in(reference, edit))
+        try:
+            await self._call(f"update {message.template}", lambda: self._in(reference, edit))
+        except CallFailed as exc:
+            if exc.status in GONE and self._archived(room):
+                log.info("%s is archived: its card stays as it was (%s)", room.name, exc)
+                return
+            raise
+
+    def _archived(self, room: Room) -> bool:
+        record = self.directory.room_of(room.channel) if self.rooms else None
+        return bool(record and record.get("archived"))
 
     async def pin(self, room: Room, message_id: str) -> None:
         """Nothing to pin: the card is the thread's root message (see the module docstring)."""
 
     async def archive(self, room: Room) -> None:
-        """Teams threads cannot be archived by a bot; the queued `closed` note closes it."""
+        """A channel is archived through Graph; a thread cannot be archived by a bot, so the
+        queued `closed` note closes it."""
+        record = self.directory.room_of(room.channel) if self.rooms else None
+        if record is not None and self.rooms is not None and not record.get("archived"):
+            await self.rooms.archive(room, record)
 
     async def user_timezone(self, user_id: str) -> str | None:
         """The zone Teams reported on the person's last message to the bot (localTimezone)."""

@@ -87,12 +87,18 @@ def has_template(name: str) -> bool:
     return f"{name}.json.j2" in _env.list_templates()
 
 
-def render(message: Message, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+def render(
+    message: Message, names: Mapping[str, str] | None = None, *, room_kind: str = "thread"
+) -> dict[str, Any]:
     """`{"card": <Adaptive Card>, "summary": <plain text>}`. `names` maps user ids to display
-    names for mentions (the port looks them up; unknown people are mentioned as "colleague")."""
+    names for mentions (the port looks them up; unknown people are mentioned as "colleague").
+    `room_kind` (`thread`, `channel` or `private`) is what the war room is, so the wording
+    never calls a thread a channel, nor a thread anyone can read private."""
     mentions: list[dict] = []
     template = _env.get_template(f"{message.template}.json.j2")
-    raw = template.render(**message.context, _names=names or {}, _mentions=mentions)
+    raw = template.render(
+        **message.context, room_kind=room_kind, _names=names or {}, _mentions=mentions
+    )
     try:
         payload = json.loads(raw)
     except json.JSONDecodeError as exc:  # a template bug, not user input: say which template

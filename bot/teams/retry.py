@@ -1,4 +1,5 @@
-"""Retrying Bot Connector calls: Teams answers 429 (and 412/502/504) on any call.
+"""Retrying Bot Connector and Microsoft Graph calls: Teams answers 429 (and 412/502/503/504)
+on any call, and Graph throttles with 429 or 503 plus Retry-After.
 
 A short, bounded in-process retry with exponential backoff and full jitter (and Retry-After
 when Teams sends one) absorbs throttling bursts; what still fails becomes a PlatformError and
@@ -15,10 +16,21 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from commands.ports import PlatformError
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-RETRYABLE = {412, 429, 502, 504}
+RETRYABLE = {412, 429, 502, 503, 504}
+
+
+class CallFailed(PlatformError):
+    """A platform call that still failed after the retries, with its HTTP status if any
+    (callers tell "not allowed" (403) from "try again later")."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def status_of(exc: BaseException) -> int | None:

@@ -1,6 +1,7 @@
 """Drive the real app the way Teams does: Bot Framework activities POSTed to /api/messages
 (built by app.compose, authentication off as with the Emulator), with botbuilder's real
-connector client talking to a local Bot Connector stub given as the activities' serviceUrl."""
+connector client talking to a local Bot Connector stub given as the activities' serviceUrl,
+and, in channel mode, the real Graph client talking to a local Graph and token stub."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from app import compose
 from bot import web as web_module
-from bot.settings import Settings
+from bot.settings import GraphApp, Settings
 from bot.teams.retry import Backoff
 from tests.teams.connector_stub import ConnectorStub
+from tests.teams.graph_stub import GraphStub
 
 HERE = Path(__file__).parent
 BOT = {"id": "28:bot-app-id", "name": "Escalations"}
@@ -72,6 +74,7 @@ class TeamsHarness:
         self.stub = stub
         self.runtime = runtime
         self.client = client
+        self.slept: list[float] = []  # Graph retry delays, in seconds
 
     def activity(
         self,
@@ -248,6 +251,12 @@ async def make_teams(stub, tmp_path, clock):
         client = TestClient(TestServer(runtime.web))
         await client.start_server()
         harness = TeamsHarness(stub, runtime, client)
+        if runtime.teams.graph is not None:
+
+            async def sleep(delay: float) -> None:  # Graph's retries, recorded, not waited
+                harness.slept.append(delay)
+
+            runtime.teams.graph.backoff = Backoff(attempts=4, base=0.001, cap=8, sleep=sleep)
         harnesses.append(harness)
         return harness
 
@@ -261,3 +270,25 @@ async def make_teams(stub, tmp_path, clock):
 @pytest.fixture
 async def teams(make_teams):
     return await make_teams()
+
+
+GRAPH_APP = GraphApp("graph-client-id", "graph-secret", TENANT)
+
+
+@pytest.fixture
+async def graph():
+    server = await GraphStub().start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def channel_teams(make_teams, graph):
+    """Channel mode: Graph credentials for the bot's registration, and Graph and the token
+    endpoint at the local stub (the Bot Framework side stays unauthenticated, as above)."""
+    return await make_teams(
+        teams_war_rooms="channel",
+        microsoft_graph_url=f"{graph.url}v1.0/",
+        microsoft_login_url=graph.url,
+        graph_app=GRAPH_APP,
+    )

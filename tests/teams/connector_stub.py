@@ -1,6 +1,7 @@
 """A local stand-in for the Bot Connector REST API (the activities' serviceUrl), spoken to by
 botbuilder's real ConnectorClient. It records conversations created, activities sent and
-activities updated, knows team members, and can be told to fail the next calls (429…)."""
+activities updated, knows team members and the team's Microsoft 365 group id (what Graph
+calls the team id), and can be told to fail the next calls (429…)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ class ConnectorStub:
     sent: list[Sent] = field(default_factory=list)
     updated: list[Sent] = field(default_factory=list)
     members: dict[str, dict] = field(default_factory=dict)
+    aad_group_id: str = "00000000-0000-0000-0000-00000000feed"
     failures: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
     server: TestServer | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
@@ -74,6 +76,7 @@ class ConnectorStub:
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         app.router.add_get("/v3/conversations/{cid}/members/{uid}", self._member)
+        app.router.add_get("/v3/teams/{tid}", self._team)
         self.server = TestServer(app)
         await self.server.start_server()
         return self
@@ -118,6 +121,10 @@ class ConnectorStub:
         aid = request.match_info["aid"]
         self.updated.append(Sent(request.match_info["cid"], body, aid))
         return web.json_response({"id": aid})
+
+    async def _team(self, request: web.Request) -> web.Response:
+        tid = request.match_info["tid"]
+        return web.json_response({"id": tid, "name": "Support", "aadGroupId": self.aad_group_id})
 
     async def _member(self, request: web.Request) -> web.Response:
         if failed := self._failure("member"):

@@ -101,6 +101,15 @@ EXTRA = {
     "progress": {"done": 1, "total": 2},
     "questions": ["What broke?"],
     "teams": ["SRE"],
+    "also_open": ["ESC-7"],
+    # Teams-only notes (channel mode)
+    "cause": "permission",
+    "permission": "Channel.Create",
+    "reason": "Missing role permissions on the request.",
+    "private": True,
+    "owner": LEADER,
+    "team_name": "Support",
+    "accounts": {},
 }
 
 

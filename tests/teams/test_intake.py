@@ -182,3 +182,21 @@ async def test_the_escalate_message_action_prefills_the_form_from_the_message(te
     assert answer["task"]["type"] == "message"
     await teams.settle()
     assert len(teams.stub.created) == 1
+
+
+async def test_in_thread_mode_the_form_says_a_war_room_cannot_be_private(teams):
+    card = await open_form(teams)
+    assert_valid_card(card)
+    assert "private" not in form_inputs(card)  # no box that would promise what is not there
+    notes = [b.get("text", "") for b in card["body"] if b.get("type") == "TextBlock"]
+    assert any("a thread cannot be private" in n for n in notes)
+
+
+async def test_a_private_request_in_thread_mode_is_told_plainly_it_is_not_private(teams):
+    """A form from before a switch to thread mode can still ask for privacy."""
+    thread = await open_escalation(teams, private="true")
+    assert teams.stub.created[0]["channelData"]["channel"]["id"] == CHANNEL
+    note = next(s for s in teams.stub.in_conversation(thread) if "not private" in s.text)
+    assert "everyone in Escalations can read it" in note.text
+    texts = " ".join(s.text for s in teams.stub.sent)
+    assert "private channel" not in texts and "only the people" not in texts

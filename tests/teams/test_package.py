@@ -63,3 +63,25 @@ def test_teams_settings_follow_the_run_contract():
         Settings.from_env({"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "p"})
     with pytest.raises(SettingsError, match="MICROSOFT_APP_TYPE"):
         Settings.from_env({"MICROSOFT_APP_TYPE": "Global"})
+
+
+def test_in_channel_mode_the_package_lets_the_app_into_private_channels(tmp_path, monkeypatch):
+    for name, value in {
+        "MICROSOFT_APP_ID": APP_ID,
+        "MICROSOFT_APP_PASSWORD": "secret",
+        "MICROSOFT_APP_TENANT_ID": "tenant-1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+    }.items():
+        monkeypatch.setenv(name, value)
+    schema = json.loads((HERE / "teams-app-manifest.schema.1.24.json").read_text())
+    manifests = {}
+    for mode in ("thread", "channel"):
+        monkeypatch.setenv("TEAMS_WAR_ROOMS", mode)
+        target = tmp_path / f"{mode}.zip"
+        assert app.main(["app.py", "teams-package", str(target)]) == 0
+        with zipfile.ZipFile(target) as archive:
+            manifests[mode] = json.loads(archive.read("manifest.json"))
+        errors = list(jsonschema.Draft4Validator(schema).iter_errors(manifests[mode]))
+        assert not errors, [e.message for e in errors[:3]]
+    assert manifests["channel"]["supportedChannelTypes"] == ["privateChannels"]
+    assert "supportedChannelTypes" not in manifests["thread"]

@@ -128,10 +128,29 @@ async def test_every_message_the_commands_send_renders_to_a_valid_card(playbooks
         "follow_up_due",
         "status_card",
         "checklist",
+        # the Teams adapter's own: war rooms, channel mode and its fallbacks
+        "room_root",
+        "invite",
+        "room_fallback",
+        "members_failed",
+        "archive_failed",
+        "channel_set",
+        "channel_needed",
+        "help",
+        "form",
     }
     from tests.teams.samples import context_for
 
     for name in sorted(names):
-        rendered = render(Message(name, context_for(name)), {LEADER: "Leo"})
-        assert_valid_card(rendered["card"])
-        assert rendered["summary"], name
+        for kind in ("thread", "channel", "private"):
+            rendered = render(Message(name, context_for(name)), {LEADER: "Leo"}, room_kind=kind)
+            assert_valid_card(rendered["card"])
+            assert rendered["summary"], name
+    causes = ("permission", "sign_in", "graph", "team_unknown", "bot_not_in_channel", "thread_mode")
+    for cause in causes:
+        for private in (True, False):
+            context = {**context_for("room_fallback"), "cause": cause, "private": private}
+            rendered = render(Message("room_fallback", context))
+            assert_valid_card(rendered["card"])
+            said = rendered["card"]["body"][0]["text"]
+            assert ("not private" in said) is private, (cause, said)
