@@ -154,3 +154,7 @@ async def test_every_message_the_commands_send_renders_to_a_valid_card(playbooks
             assert_valid_card(rendered["card"])
             said = rendered["card"]["body"][0]["text"]
             assert ("not private" in said) is private, (cause, said)
+        context = {"name": "esc-1-acme", "cause": cause, "permission": "Channel.Create"}
+        blocked = render(Message("private_room_blocked", {**context, "reason": "<at>x</at>"}))
+        assert_valid_card(blocked["card"])
+        assert "nowhere else" in blocked["card"]["body"][0]["text"]
