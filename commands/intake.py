@@ -11,7 +11,7 @@ from commands import accounts, cards, checklist, leadership
 from commands.desk import Desk
 from commands.forms import clean
 from commands.invocation import Invocation
-from commands.results import Accepted, FormErrors, OpenForm, Result
+from commands.results import Accepted, FormErrors, Message, OpenForm, Result
 from storage import queries
 from storage.models import Account, Escalation
 
@@ -78,13 +78,8 @@ def _account(session, inv: Invocation, value: str) -> Account | None:
     return queries.account_by_name(session, inv.platform, value.removeprefix(accounts.NEW))
 
 
-def _duplicate_error(facts: dict[str, str]) -> str:
-    where = f" (#{facts['room']})" if facts.get("room") else ""
-    return (
-        f"{facts['account']} already has {facts['key']} open{where}: {facts['title']}. "
-        f"To work on it there, cancel and run /escalate join {facts['key']}. "
-        "If this is a different problem, tick the box at the bottom of the form."
-    )[:1900]
+def _duplicate_error(facts: dict[str, str]) -> Message:
+    return Message("open_elsewhere_error", facts)
 
 
 def _clean(desk: Desk, raw: dict[str, Any]) -> tuple[dict, dict[str, str]]:

@@ -33,9 +33,10 @@ class OpenForm:
 
 @dataclass(frozen=True)
 class FormErrors:
-    """A submitted form was refused: field name → what is wrong, shown on the field."""
+    """A submitted form was refused: field name → what is wrong, shown on the field. An error
+    that names a command is a Message, so each platform words the command its own way."""
 
-    errors: dict[str, str]
+    errors: dict[str, str | Message]
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,23 @@ class Console:
             self.enter_war_room(result.escalation_id)
 
     def _submitter(self, form: OpenForm):
+        """The form's command, with errors that are messages turned into their text."""
+        command = self._command(form)
+
+        def submit(values: dict[str, Any]) -> Result:
+            result = command(values)
+            if isinstance(result, FormErrors):
+                return FormErrors(
+                    {
+                        field: error if isinstance(error, str) else self.screen.text_of(error)
+                        for field, error in result.errors.items()
+                    }
+                )
+            return result
+
+        return submit
+
+    def _command(self, form: OpenForm):
         inv = self.invocation()
         escalation_id = int(form.metadata.get("escalation") or 0)
         if form.form == intake.FORM:

@@ -32,7 +32,11 @@ def _invocation(body: dict, origin: str | None = None) -> Invocation:
 
 
 def _errors(result: FormErrors) -> dict:
-    return {"response_action": "errors", "errors": result.errors}
+    errors = {
+        field: error if isinstance(error, str) else render(error)["text"]
+        for field, error in result.errors.items()
+    }
+    return {"response_action": "errors", "errors": errors}
 
 
 def register(app: AsyncApp, desk: Desk) -> None:

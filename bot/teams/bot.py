@@ -386,7 +386,11 @@ class EscalationBot(TeamsActivityHandler):
             )
         if isinstance(result, FormErrors):
             form = OpenForm(name, metadata=meta, title_suffix=data.get("title_suffix"))
-            return self._form_response(form, typed=data, errors=result.errors, timezone=zone)
+            errors = {
+                field: error if isinstance(error, str) else render(error)["summary"]
+                for field, error in result.errors.items()
+            }
+            return self._form_response(form, typed=data, errors=errors, timezone=zone)
         if isinstance(result, Accepted) and name == "intake":
             return _message("Escalation opened: the war room is on its way.")
         if isinstance(result, Reply):
