@@ -20,6 +20,7 @@ from jinja2 import TemplateError
 from bot.slack.forms import modal
 from bot.slack.render import render
 from commands import (
+    accounts,
     checklist,
     closing,
     drafting,
@@ -182,6 +183,7 @@ async def _scenario(desk, reconciler, reminders, port, moment, playbooks) -> Non
     for text in (
         "update",
         "investigate",
+        "account",
         "exec",
         "resolve",
         "draft",
@@ -203,6 +205,9 @@ async def _scenario(desk, reconciler, reminders, port, moment, playbooks) -> Non
         updates.submit(
             desk, inside, escalation_id, {"what_we_know": "Known", "what_we_are_doing": "Doing"}
         )
+    )
+    accounts.submit_edit(
+        desk, inside, escalation_id, {"annual_contract_value": "500000", "csm": "UCSM2"}
     )
     show(drafting.draft(desk, inside))
     show(

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
-from commands.desk import Desk
+from commands import cards, leadership
+from commands.desk import Desk, reply
+from commands.forms import clean
+from commands.invocation import Invocation
+from commands.results import Accepted, FormErrors, OpenForm, Reply, Result
 from playbooks.loader import Playbooks
 from storage import queries
 from storage.models import Account, Escalation
@@ -15,6 +21,25 @@ from storage.models import Account, Escalation
 NEW = "new:"
 EXISTING = "acct:"
 HISTORY_WINDOW = timedelta(days=90)
+FORM = "account"
+# Form field → Account attribute, for the facts that can change after intake.
+EDITABLE = {
+    "annual_contract_value": "annual_contract_value",
+    "renewal_date": "renewal_date",
+    "customer_timezone": "timezone",
+    "tier": "tier",
+    "csm": "csm_id",
+    "ae": "ae_id",
+}
+
+
+def check_timezone(values: dict[str, Any], errors: dict[str, str]) -> None:
+    zone = values.get("customer_timezone")
+    if zone and "customer_timezone" not in errors:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            errors["customer_timezone"] = "Use a zone name like Europe/Berlin or America/Chicago."
 
 
 def options(desk: Desk, platform: str, text: str) -> list[tuple[str, str]]:
@@ -100,3 +125,85 @@ def history(session: Session, esc: Escalation, now: datetime, playbooks: Playboo
         "sponsor": account.sponsor_id,
         "sponsor_since": account.sponsor_since.isoformat() if account.sponsor_since else None,
     }
+
+
+def start_edit(desk: Desk, inv: Invocation) -> OpenForm | Reply:
+    """The account form, prefilled, for the account of the war room it is typed in."""
+    with desk.db.session() as session:
+        found = desk.room_escalation(session, inv, "account")
+        if isinstance(found, Reply):
+            return found
+        account = session.get(Account, found.account_id) if found.account_id else None
+        if account is None:
+            return reply("unknown_escalation")
+        values = {field: getattr(account, attribute) for field, attribute in EDITABLE.items()}
+        if values["annual_contract_value"] is not None:
+            text = f"{values['annual_contract_value']:f}"
+            values["annual_contract_value"] = text.rstrip("0").rstrip(".") if "." in text else text
+        if values["renewal_date"] is not None:
+            values["renewal_date"] = values["renewal_date"].isoformat()
+        return OpenForm(
+            FORM,
+            values={k: v for k, v in values.items() if v is not None},
+            metadata={"escalation": found.id},
+            title_suffix=found.key,
+        )
+
+
+def submit_edit(desk: Desk, inv: Invocation, escalation_id: int, raw: dict[str, Any]) -> Result:
+    """Save the account, and carry it into every open escalation of the account: the card
+    shows it, a new CSM or AE joins the room, a bigger contract may loop in leadership."""
+    values, errors = clean(desk.playbooks.forms[FORM], raw, desk.playbooks)
+    check_timezone(values, errors)
+    if errors:
+        return FormErrors(errors)
+    now = desk.now()
+    with desk.db.session() as session:
+        esc = queries.escalation(session, escalation_id)
+        account = session.get(Account, esc.account_id) if esc and esc.account_id else None
+        if account is None:
+            return FormErrors({"annual_contract_value": "This escalation no longer exists."})
+        changed = {
+            field: values[field]
+            for field, attribute in EDITABLE.items()
+            if values[field] != getattr(account, attribute)
+        }
+        if not changed:
+            return Accepted(escalation_id)
+        for field, value in changed.items():
+            setattr(account, EDITABLE[field], value)
+        session.add(account)
+        touched = open_escalations(session, account) or [esc]
+        for each in touched:
+            each.annual_contract_value = account.annual_contract_value
+            each.renewal_date = account.renewal_date
+            joining = [u for u in (account.csm_id, account.ae_id) if u and u != each.leader_id]
+            each.stakeholder_ids = list(dict.fromkeys([*each.stakeholder_ids, *joining]))
+            queries.record(
+                session,
+                each,
+                at=now,
+                actor=inv.user_id,
+                kind="account_updated",
+                account=account.name,
+                changed={k: str(v) if v is not None else None for k, v in changed.items()},
+            )
+            queries.enqueue(
+                session,
+                each,
+                at=now,
+                target="room",
+                template="account_updated",
+                context={
+                    **cards.summary(each, desk.playbooks, now),
+                    "by": inv.user_id,
+                    "account_name": account.name,
+                    "changed": [desk.playbooks.forms[FORM].field(k).label for k in changed],
+                },
+            )
+            leadership.apply_rules(session, desk, each, now=now, actor=inv.user_id)
+        session.commit()
+        ids = [each.id for each in touched]
+    for each_id in ids:
+        desk.changed(each_id)
+    return Accepted(escalation_id)

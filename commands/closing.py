@@ -14,6 +14,8 @@ from playbooks.text import render_text
 from storage import queries
 from storage.models import FollowUp
 
+SATISFACTION = "satisfaction"
+
 INVESTIGATION_LABELS = {
     "customer_view": "What the customer says happened",
     "facts": "What actually happened",
@@ -101,14 +103,14 @@ def start_satisfaction(desk: Desk, inv: Invocation, escalation_id: int) -> OpenF
             "comment": esc.satisfaction_comment,
         }
         return OpenForm(
-            "satisfaction", values=values, metadata={"escalation": esc.id}, title_suffix=esc.key
+            SATISFACTION, values=values, metadata={"escalation": esc.id}, title_suffix=esc.key
         )
 
 
 def submit_satisfaction(
     desk: Desk, inv: Invocation, escalation_id: int, raw: dict[str, Any]
 ) -> Result:
-    values, errors = clean(desk.playbooks.forms["satisfaction"], raw, desk.playbooks)
+    values, errors = clean(desk.playbooks.forms[SATISFACTION], raw, desk.playbooks)
     if errors:
         return FormErrors(errors)
     now = desk.now()

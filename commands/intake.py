@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import IntegrityError
 
@@ -84,12 +83,7 @@ def _duplicate_error(facts: dict[str, str]) -> Message:
 
 def _clean(desk: Desk, raw: dict[str, Any]) -> tuple[dict, dict[str, str]]:
     values, errors = clean(desk.playbooks.forms[FORM], raw, desk.playbooks)
-    zone = values.get("customer_timezone")
-    if zone and "customer_timezone" not in errors:
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            errors["customer_timezone"] = "Use a zone name like Europe/Berlin or America/Chicago."
+    accounts.check_timezone(values, errors)
     return values, errors
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from commands import (
+    accounts,
     checklist,
     close,
     closing,
@@ -26,6 +27,7 @@ SUBCOMMANDS = (
     "severity",
     "cause",
     "investigate",
+    "account",
     "draft",
     "exec",
     "resolve",
@@ -39,6 +41,7 @@ SUBCOMMANDS = (
 BARE = {
     "update": updates.start,
     "investigate": investigation.start,
+    "account": accounts.start_edit,
     "draft": drafting.draft,
     "exec": leadership.start_exec,
     "resolve": resolve.start,
@@ -51,6 +54,17 @@ WITH_ARGUMENT = {
     "cause": checklist.change_cause,
     "join": closing.join,
     "list": listing.list_escalations,
+}
+
+# The forms about one escalation (its id travels with the form), and what each submits to:
+# every platform's adapter dispatches its submissions through this one table.
+SUBMITS = {
+    updates.FORM: updates.submit,
+    resolve.FORM: resolve.submit,
+    investigation.FORM: investigation.submit,
+    leadership.FORM: leadership.submit_exec,
+    closing.SATISFACTION: closing.submit_satisfaction,
+    accounts.FORM: accounts.submit_edit,
 }
 
 

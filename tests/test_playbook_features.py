@@ -355,3 +355,43 @@ async def test_follow_ups_are_created_and_their_owners_nudged(world, clock):
     await world.reminders.scan()
     await world.reconciler.sweep()
     assert [n["follow_up"]["text"] for _, n in world.sent("follow_up_due")][2:] == ["Runbook"]
+
+
+async def test_the_account_is_edited_from_its_war_room_and_carried_into_it(world):
+    from commands import accounts, router
+
+    esc = await world.open(annual_contract_value="50000")
+    assert world.sent("leadership_rule_note") == []  # 50k: below the rule's threshold
+    inside = world.room(esc)
+    form_ = router.handle(world.desk, inside, "account")
+    assert form_.form == "account" and form_.values["annual_contract_value"] == "50000"
+    assert form_.values["customer_timezone"] == "Europe/Berlin"
+
+    refused = accounts.submit_edit(world.desk, inside, esc, {"annual_contract_value": "lots"})
+    assert "number" in refused.errors["annual_contract_value"]
+
+    saved = accounts.submit_edit(
+        world.desk,
+        inside,
+        esc,
+        {
+            "annual_contract_value": "250000",
+            "renewal_date": "2027-01-31",
+            "customer_timezone": "Europe/Berlin",
+            "csm": "UCSM2",
+        },
+    )
+    assert isinstance(saved, Accepted)
+    await world.reconciler.run(esc)
+    after = world.esc(esc)
+    assert after.annual_contract_value == 250000 and str(after.renewal_date) == "2027-01-31"
+    assert "UCSM2" in after.stakeholder_ids and "UCSM2" in world.port.invited  # joins the room
+    [(_, note)] = world.sent("account_updated")
+    assert note["changed"] == ["Annual contract value", "Renewal date", "Customer Success Manager"]
+    assert [c["rules"] for _, c in world.sent("leadership_rule_note")] == [["contract_value"]]
+    card = [m for _, m in world.port.updates if m.template == "status_card"][-1].context
+    assert card["account"]["csm"] == "UCSM2"
+    assert "account_updated" in [e.kind for e in world.timeline(esc)]
+    # Outside a war room it says where to run it.
+    elsewhere = router.handle(world.desk, REPORTER, "account")
+    assert elsewhere.message.template == "not_in_war_room"

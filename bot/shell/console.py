@@ -22,7 +22,7 @@ from bot.shell.forms import Cancelled, FormPrompter
 from bot.shell.lines import EndOfInput, LineReader
 from bot.shell.port import ShellPort, channel_id
 from bot.shell.screen import Screen
-from commands import closing, intake, investigation, leadership, resolve, router, updates
+from commands import intake, router
 from commands.invocation import Invocation
 from commands.lead import parse_user
 from commands.results import Accepted, FormErrors, OpenForm, Reply, Result
@@ -38,13 +38,6 @@ DEFAULT_USER = "you"
 DEFAULT_CHANNEL = "#support"
 QUIT = ("quit", "exit")
 # Forms about one escalation (its id is in OpenForm.metadata), as bot/slack/views.py lists them.
-ON_ESCALATION = {
-    updates.FORM: updates.submit,
-    resolve.FORM: resolve.submit,
-    investigation.FORM: investigation.submit,
-    leadership.FORM: leadership.submit_exec,
-    "satisfaction": closing.submit_satisfaction,
-}
 SHELL_HELP = (
     "In this shell the subcommands also work without `/escalate` (`update`, `lead @bob`, "
     "`list`…). `as <user>` switches who you are, `in <#channel>` where you are, "
@@ -208,7 +201,7 @@ class Console:
                 return intake.submit(self.desk, inv, values, intake_key=key, origin=origin)
 
             return submit
-        command = ON_ESCALATION.get(form.form)
+        command = router.SUBMITS.get(form.form)
         if command is None:
             raise ValueError(f"the shell cannot submit form {form.form!r}")
         return lambda values: command(self.desk, inv, escalation_id, values)

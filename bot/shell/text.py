@@ -41,6 +41,8 @@ EMOJI = {
     "hourglass": "⏳",
     "mag": "🔍",
     "speech_balloon": "💬",
+    "office": "🏢",
+    "hourglass_flowing_sand": "⏳",
 }
 # Links to a Slack message mean nothing on a terminal (the message is printed above): the
 # label alone is kept.

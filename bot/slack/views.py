@@ -14,7 +14,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.slack.forms import metadata, submitted_values
 from bot.slack.render import render
-from commands import closing, intake, investigation, leadership, resolve, updates
+from commands import intake, router
 from commands.desk import Desk
 from commands.invocation import Invocation
 from commands.results import Accepted, FormErrors, Message
@@ -70,19 +70,11 @@ def register(app: AsyncApp, desk: Desk) -> None:
         if not isinstance(result, Accepted):
             await _tell_failure(client, inv.user_id, raw)
 
-    on_escalation = {
-        "update": updates.submit,
-        "resolve": resolve.submit,
-        "investigate": investigation.submit,
-        "exec": leadership.submit_exec,
-        "satisfaction": closing.submit_satisfaction,
-    }
-
     # Forms about one escalation (its id travels in private_metadata), in one listener:
     # Bolt tries every registered listener on every request.
-    @app.view(re.compile(f"^({'|'.join(on_escalation)})$"))
+    @app.view(re.compile(f"^({'|'.join(router.SUBMITS)})$"))
     async def submitted(ack, body, view) -> None:
-        submit = on_escalation[view["callback_id"]]
+        submit = router.SUBMITS[view["callback_id"]]
         escalation_id = int(metadata(view).get("escalation", 0))
         result = submit(desk, _invocation(body), escalation_id, submitted_values(view))
         await ack(**_errors(result)) if isinstance(result, FormErrors) else await ack()

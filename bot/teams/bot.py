@@ -33,8 +33,6 @@ from commands import (
     checklist,
     closing,
     intake,
-    investigation,
-    leadership,
     resolve,
     router,
     updates,
@@ -53,13 +51,6 @@ STARTS = {
     "open_satisfaction": closing.start_satisfaction,
 }
 # Forms about one escalation: the id travels in the submit data's metadata.
-SUBMITS = {
-    "update": updates.submit,
-    "resolve": resolve.submit,
-    "investigate": investigation.submit,
-    "exec": leadership.submit_exec,
-    "satisfaction": closing.submit_satisfaction,
-}
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -404,6 +395,6 @@ class EscalationBot(TeamsActivityHandler):
                 self.desk, inv, raw, intake_key=f"teams:{nonce}", origin=meta.get("origin")
             )
         escalation = meta.get("escalation")
-        if name not in SUBMITS or not str(escalation).isdigit():
+        if name not in router.SUBMITS or not str(escalation).isdigit():
             return FormErrors({})
-        return SUBMITS[name](self.desk, inv, int(escalation), raw)
+        return router.SUBMITS[name](self.desk, inv, int(escalation), raw)

@@ -162,3 +162,29 @@ async def test_expired_trigger_is_explained_not_swallowed(slack):
     await slack.settle()
     [told] = slack.stub.responses
     assert told["response_type"] == "ephemeral" and "expired_trigger_id" in told["text"]
+
+
+async def test_account_form_from_the_war_room_updates_the_card_and_brings_in_the_csm(slack, room):
+    response = await slack.command("account", user="ULEAD", channel=room)
+    assert response.status == 200
+    await slack.settle()
+    [opened] = slack.stub.called("views.open")
+    view = opened["view"]
+    assert view["callback_id"] == "account" and len(view["title"]["text"]) <= 24
+    blocks = {b["block_id"]: b for b in view["blocks"]}
+    assert blocks["annual_contract_value"]["element"]["initial_value"] == "250000"  # prefilled
+    values = {
+        "annual_contract_value": {
+            "annual_contract_value": {"type": "plain_text_input", "value": "400000"}
+        },
+        "csm": {"csm": {"type": "users_select", "selected_user": "UNEWCSM"}},
+    }
+    metadata = json.loads(view["private_metadata"])
+    response = await slack.submit("account", values, user="ULEAD", metadata=metadata)
+    assert response.status == 200 and await response.text() == ""
+    await slack.settle()
+    _, after = card(slack, room)
+    assert "<@UNEWCSM>" in after  # the card shows the new CSM
+    assert "UNEWCSM" in slack.stub.members[room]  # who is invited to the war room
+    note = [m for m in slack.stub.messages[room].values() if "updated the account" in str(m)]
+    assert note and "Annual contract value" in str(note[0]["blocks"])

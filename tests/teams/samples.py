@@ -102,6 +102,8 @@ EXTRA = {
     "questions": ["What broke?"],
     "teams": ["SRE"],
     "also_open": ["ESC-7"],
+    "account_name": "Acme <Corp>",
+    "changed": ["Annual contract value", "Renewal date"],
     # Teams-only notes (channel mode)
     "cause": "permission",
     "permission": "Channel.Create",
