@@ -398,3 +398,16 @@ def test_the_demo_script_replays_cleanly(tmp_path):
     assert done.stdout.count("✗") == 1  # the demo shows one refused answer, fixed at once
     assert "bot archived this channel" in done.stdout
     assert "Traceback" not in done.stderr and "cancelled" not in done.stdout
+
+
+async def test_press_clicks_a_button_printed_above(runtime, clock):
+    """The shell's click: the satisfaction form, reachable only by its button."""
+    out = await run_script(
+        runtime, [*OPEN, "press post update", *UPDATE[1:], *RESOLVE, "press Nothing"]
+    )
+    assert "State: Acknowledged" in after(out, "> press post update")  # the update form
+    assert "» no button [Nothing] here" in out
+    clock.advance(days=3)  # the leader is asked to record the customer's satisfaction
+    out = await run_script(runtime, ["in #esc-1-acme-corp", "press Record satisfaction", "2", ""])
+    assert "» Customer satisfaction ESC-1" in after(out, "> press Record satisfaction")
+    assert escalation(runtime).satisfaction_score == 4

@@ -22,7 +22,7 @@ from bot.shell.forms import Cancelled, FormPrompter
 from bot.shell.lines import EndOfInput, LineReader
 from bot.shell.port import ShellPort, channel_id
 from bot.shell.screen import Screen
-from commands import intake, router
+from commands import buttons, intake, router
 from commands.invocation import Invocation
 from commands.lead import parse_user
 from commands.results import Accepted, FormErrors, OpenForm, Reply, Result
@@ -40,8 +40,8 @@ QUIT = ("quit", "exit")
 # Forms about one escalation (its id is in OpenForm.metadata), as bot/slack/views.py lists them.
 SHELL_HELP = (
     "In this shell the subcommands also work without `/escalate` (`update`, `lead @bob`, "
-    "`list`…). `as <user>` switches who you are, `in <#channel>` where you are, "
-    "`quit` leaves."
+    "`list`…). `press <label>` presses a button printed above, `as <user>` switches who you "
+    "are, `in <#channel>` where you are, `quit` leaves."
 )
 
 
@@ -127,6 +127,9 @@ class Console:
         if word == "in":
             self.switch_channel(rest)
             return True
+        if word == "press":
+            await self.press(rest)
+            return True
         if word == "/escalate":
             command = rest
         elif word in router.SUBCOMMANDS:
@@ -141,6 +144,19 @@ class Console:
             self.screen.note(SHELL_HELP)
         await self.settle()
         return True
+
+    async def press(self, label: str) -> None:
+        """Press a button printed above (`press Resolve`): the newest one with that label in
+        this channel, your DMs or your private answers, as a click would on Slack."""
+        places = {self.channel, f"DM to @{self.user}", "only you"}
+        found = self.port.button(label, places) if label else None
+        if found is None or found[0] not in (*buttons.OPEN_FORM, *buttons.ACT):
+            self.screen.note(f"no button [{label}] here: buttons print as [Label]")
+            return
+        action, value = found
+        target = int(value) if value.isdigit() else None
+        await self.dispatch(buttons.press(self.desk, self.invocation(), action, target))
+        await self.settle()
 
     async def dispatch(self, result: Result) -> None:
         if isinstance(result, OpenForm):

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.shell.screen import Screen
+from bot.slack.render import render
 from commands.ports import NameTaken, Room, Target, Unreachable
 from commands.results import Message
 
@@ -57,6 +58,7 @@ class ShellPort:
         self.viewer = viewer  # who sits at the console now: answers to them say "only you"
         self.rooms: dict[str, ShellRoom] = {}
         self.messages: dict[str, Message] = {}
+        self.places: dict[str, str] = {}  # message id → where it was printed
         self.pinned: set[str] = set()
         # The reconciler posts the card, then pins it. The last post is held back until the
         # next call so a pin can mark it with 📌 instead of printing a separate line.
@@ -109,8 +111,24 @@ class ShellPort:
         self._count += 1
         message_id = f"{self._session}-{self._count}"
         self.messages[message_id] = message
+        self.places[message_id] = where
         self._held = _Held(message_id, where, message)
         return message_id
+
+    def button(self, label: str, places: set[str]) -> tuple[str, str] | None:
+        """The newest button labelled `label` (any case) on a message printed in one of
+        `places`: its action and value, as a platform would send them when pressed."""
+        wanted = label.strip().strip("[]").lower()
+        for message_id in reversed(list(self.messages)):
+            if self.places.get(message_id) not in places:
+                continue
+            for block in render(self.messages[message_id]).get("blocks", []):
+                elements = block.get("elements", []) if block.get("type") == "actions" else []
+                for element in [*elements, block.get("accessory") or {}]:
+                    text = (element.get("text") or {}).get("text", "")
+                    if element.get("type") == "button" and text.lower() == wanted:
+                        return element.get("action_id", ""), element.get("value", "")
+        return None
 
     def _where(self, room: Room | None, target: Target) -> str:
         if target.kind == "room":

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.slack.forms import metadata, with_note
 from bot.slack.render import render
 from bot.slack.replies import answer, ephemeral
-from commands import accounts, checklist, closing, intake, resolve, router, updates
+from commands import accounts, buttons, checklist, intake, router
 from commands.desk import Desk
 from commands.invocation import Invocation
 from commands.results import Message
@@ -52,26 +52,17 @@ def register(app: AsyncApp, desk: Desk) -> None:
             playbooks=desk.playbooks,
         )
 
-    forms = {
-        "card_update": updates.start,
-        "card_resolve": resolve.start,
-        "open_satisfaction": closing.start_satisfaction,
-    }
-    replies = {
-        "postmortem": lambda inv, target: closing.postmortem(desk, inv, target),
-        "follow_up_done": lambda inv, target: closing.complete_follow_up(desk, inv, target or 0),
-    }
-
     # One listener for every button: Bolt tries each registered listener on every request,
     # so fewer listeners is less work in front of every acknowledgement.
-    @app.action(re.compile(f"^({'|'.join([*forms, *replies])})$"))
+    @app.action(re.compile(f"^({'|'.join([*buttons.OPEN_FORM, *buttons.ACT])})$"))
     async def button(ack, body, respond, client) -> None:
         action_id = body["actions"][0]["action_id"]
-        if action_id in forms:
-            await open_form(forms[action_id], ack, body, respond, client)
+        if action_id in buttons.OPEN_FORM:
+            await open_form(buttons.OPEN_FORM[action_id], ack, body, respond, client)
             return
         await ack()
-        result = replies[action_id](*_target(body))
+        inv, target = _target(body)
+        result = buttons.press(desk, inv, action_id, target)
         await respond(replace_original=False, **ephemeral(result.message))
 
     @app.action("open_form")

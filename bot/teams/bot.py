@@ -29,14 +29,7 @@ from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from bot.teams import forms, typeahead
 from bot.teams.directory import Directory, person_id
 from bot.teams.render import render, user_ids
-from commands import (
-    checklist,
-    closing,
-    intake,
-    resolve,
-    router,
-    updates,
-)
+from commands import buttons, checklist, intake, router
 from commands.desk import Desk
 from commands.invocation import Invocation
 from commands.results import Accepted, FormErrors, Message, OpenForm, Reply, Result
@@ -44,12 +37,6 @@ from commands.results import Accepted, FormErrors, Message, OpenForm, Reply, Res
 log = logging.getLogger(__name__)
 
 CARD = "application/vnd.microsoft.card.adaptive"
-# Buttons on cards that open a form about one escalation.
-STARTS = {
-    "card_update": updates.start,
-    "card_resolve": resolve.start,
-    "open_satisfaction": closing.start_satisfaction,
-}
 # Forms about one escalation: the id travels in the submit data's metadata.
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -254,10 +241,8 @@ class EscalationBot(TeamsActivityHandler):
         action = data.get("action")
         target = data.get("escalation")
         target = int(target) if str(target).isdigit() else 0
-        if action == "postmortem":
-            return closing.postmortem(self.desk, inv, target).message
-        if action == "follow_up_done":
-            return closing.complete_follow_up(self.desk, inv, target).message
+        if action in buttons.ACT:
+            return buttons.press(self.desk, inv, action, target).message
         if action == "checklist":
             last = None
             for key, value in data.items():
@@ -267,7 +252,7 @@ class EscalationBot(TeamsActivityHandler):
                     if last is not None and last.message.template == "unknown_escalation":
                         return last.message
             return last.message if last is not None else None
-        if action in STARTS:  # an old card without task/fetch: say how to open the form
+        if action in buttons.OPEN_FORM:  # an old card without task/fetch: say how to open the form
             return Message("usage", {"usage": "update"})
         return None
 
@@ -331,7 +316,7 @@ class EscalationBot(TeamsActivityHandler):
     def fetch(self, inv: Invocation, data: dict) -> dict:
         form = forms.from_data(data)
         if form is None:
-            start = STARTS.get(data.get("action"))
+            start = buttons.OPEN_FORM.get(data.get("action"))
             target = data.get("escalation")
             if start is None or not str(target).isdigit():
                 return _message("That button is no longer valid.")
