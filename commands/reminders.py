@@ -28,6 +28,11 @@ from storage.models import Escalation
 log = logging.getLogger(__name__)
 
 
+# How long after it falls due the leader is still asked for the customer's satisfaction
+# (if the bot was down then, say): after that, what the customer felt is no longer news.
+SATISFACTION_WINDOW = timedelta(days=14)
+
+
 @dataclass(frozen=True)
 class Planned:
     key: str
@@ -145,7 +150,11 @@ class Reminders:
                 "satisfaction_request",
                 cards.summary(esc, self.playbooks, now),
             )
-            for esc in queries.awaiting_satisfaction(session, now - policy.satisfaction_after)
+            for esc in queries.awaiting_satisfaction(
+                session,
+                now - policy.satisfaction_after,
+                now - policy.satisfaction_after - SATISFACTION_WINDOW,
+            )
         ]
         for item in queries.overdue_follow_ups(session, now):
             day = int((now - item.due_at) / timedelta(days=1))

@@ -92,6 +92,7 @@ class Escalation(SQLModel, table=True):
     __table_args__ = (
         Index("ix_escalation_room", "platform", "room_address"),
         Index("ix_escalation_sync", "sync_pending", "sync_retry_at"),
+        Index("ix_escalation_resolved", "resolved_at"),
     )
 
     @property

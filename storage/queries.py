@@ -421,13 +421,17 @@ def overdue_follow_ups(session: Session, now: datetime, limit: int = 500) -> Seq
 
 
 def awaiting_satisfaction(
-    session: Session, resolved_before: datetime, limit: int = 500
+    session: Session, resolved_before: datetime, resolved_after: datetime, limit: int = 500
 ) -> Sequence[Escalation]:
-    """Resolved long enough ago that the customer can say how it went, and not yet asked."""
+    """Resolved long enough ago that the customer can say how it went, not so long ago that
+    asking is pointless, and not recorded yet: one range scan of the resolved_at index, so the
+    cost stays what is due, not every escalation ever resolved. (Only resolving sets
+    resolved_at, and nothing reopens: no state test, which would lead SQLite's planner to
+    the state index and a walk through every closed escalation.)"""
     return session.exec(
         select(Escalation)
         .where(
-            col(Escalation.state).in_(("resolved", "closed")),
+            col(Escalation.resolved_at) > resolved_after,
             col(Escalation.resolved_at) <= resolved_before,
             col(Escalation.satisfaction_recorded_at).is_(None),
         )

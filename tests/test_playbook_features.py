@@ -395,3 +395,14 @@ async def test_the_account_is_edited_from_its_war_room_and_carried_into_it(world
     # Outside a war room it says where to run it.
     elsewhere = router.handle(world.desk, REPORTER, "account")
     assert elsewhere.message.template == "not_in_war_room"
+
+
+async def test_satisfaction_is_not_asked_weeks_after_it_fell_due(world, clock):
+    """Say the bot was down: three weeks after resolution, the customer's feelings are old
+    news, and the scan never walks every escalation ever resolved."""
+    esc = await world.open()
+    resolve.submit(world.desk, world.room(esc), esc, {"root_cause": "x", "resolution": "y"})
+    clock.advance(days=2 + 14, minutes=1)
+    await world.reminders.scan()
+    await world.reconciler.sweep()
+    assert world.sent("satisfaction_request") == []
