@@ -13,7 +13,7 @@ from bot import web as web_module
 from bot.settings import Settings
 from bot.teams.render import render
 from commands.results import Message
-from tests.teams.conftest import CSM, INTAKE, LEADER, assert_valid_card
+from tests.teams.conftest import CSM, INTAKE, LEADER, assert_valid_card, form_inputs
 from tests.teams.test_intake import open_escalation
 
 
@@ -158,3 +158,20 @@ async def test_every_message_the_commands_send_renders_to_a_valid_card(playbooks
         blocked = render(Message("private_room_blocked", {**context, "reason": "<at>x</at>"}))
         assert_valid_card(blocked["card"])
         assert "nowhere else" in blocked["card"]["body"][0]["text"]
+
+
+async def test_the_account_form_from_the_thread_saves_into_the_card(teams):
+    thread = await open_escalation(teams)
+    await teams.in_channel("account", thread=thread)
+    button = teams.stub.sent[-1].card["actions"][0]["data"]
+    answer = await teams.invoke("task/fetch", {"data": button})
+    form = answer["task"]["value"]["card"]["content"]
+    inputs = form_inputs(form)
+    assert inputs["annual_contract_value"]["value"] == "250000"  # prefilled from the account
+    assert inputs["csm"]["type"] == "Input.ChoiceSet"  # a people picker
+    data = {**form["actions"][0]["data"], "annual_contract_value": "900000", "csm": CSM}
+    answer = await teams.invoke("task/submit", {"data": data})
+    assert answer["task"]["type"] == "message"
+    await teams.settle()
+    assert any("updated the account" in s.text for s in teams.stub.in_conversation(thread))
+    assert "900,000" in teams.card_edits(thread)[-1].text
