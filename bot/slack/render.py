@@ -51,6 +51,13 @@ def _room(room: dict | None) -> Markup:
     return _channel(room["channel"])
 
 
+def _command(words: str, room: Any = None) -> Markup:
+    """A command as it is typed where the message is read: `/escalate …`, or, in a thread
+    war room (Slack runs no slash commands in threads), a mention of the bot."""
+    thread = isinstance(room, dict) and room.get("thread")
+    return Markup(f"`{'@escalations' if thread else '/escalate'} {_finalize(words)}`")
+
+
 def _date(moment: dict | None, fmt: str = "{date_short_pretty} at {time}") -> Markup:
     """Slack shows `<!date^…>` in each reader's own time zone."""
     if not moment:
@@ -69,7 +76,9 @@ def _permalink(link: dict | None, label: str) -> Markup:
 
 
 _env = environment(TEMPLATES / "slack", escape_mrkdwn, "Slack")
-_env.filters.update(user=_user, channel=_channel, room=_room, date=_date, permalink=_permalink)
+_env.filters.update(
+    user=_user, channel=_channel, room=_room, command=_command, date=_date, permalink=_permalink
+)
 
 
 def render(message: Message) -> dict[str, Any]:

@@ -137,3 +137,18 @@ async def test_high_and_private_escalations_still_get_channels(threads):
     await threads.submit("intake", intake_values(severity="standard", private=True))
     await threads.settle()
     assert len(threads.stub.called("conversations.create")) == 2
+
+
+async def test_a_reminder_in_a_thread_says_to_mention_the_bot(threads, clock):
+    root = await open_standard(threads)
+    clock.advance(hours=2, minutes=1)  # standard: acknowledge within 2 h
+    await threads.runtime.reminders.scan()
+    await threads.runtime.reconciler.sweep()
+    await threads.settle()
+    [reminder] = [
+        c
+        for c in threads.stub.called("chat.postMessage")
+        if c.get("thread_ts") == root and "promised" in str(c.get("blocks"))
+    ]
+    assert "`@escalations update`" in str(reminder["blocks"])
+    assert "/escalate" not in str(reminder["blocks"])
