@@ -69,6 +69,8 @@ def register(app: AsyncApp, desk: Desk) -> None:
             message = result.message
         else:
             return
+        if thread:  # answers word commands as they are typed here: by mention
+            message = Message(message.template, {**message.context, "in_thread": True})
         await client.chat_postEphemeral(
             channel=channel, user=user, thread_ts=thread, **render(message)
         )

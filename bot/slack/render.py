@@ -13,6 +13,8 @@ import json
 import re
 from typing import Any
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from bot.json_templates import environment, finalizer, json_inner
@@ -51,11 +53,14 @@ def _room(room: dict | None) -> Markup:
     return _channel(room["channel"])
 
 
-def _command(words: str, room: Any = None) -> Markup:
+@pass_context
+def _command(context: Context, words: str) -> Markup:
     """A command as it is typed where the message is read: `/escalate …`, or, in a thread
-    war room (Slack runs no slash commands in threads), a mention of the bot."""
-    thread = isinstance(room, dict) and room.get("thread")
-    return Markup(f"`{'@escalations' if thread else '/escalate'} {_finalize(words)}`")
+    war room (Slack runs no slash commands in threads), a mention of the bot. A message is in
+    a thread when its room is one, or when it answers a mention made in one."""
+    room = context.get("room")
+    thread = context.get("in_thread") or (isinstance(room, dict) and room.get("thread"))
+    return Markup(f"`{'@escalations' if thread else '/escalate'} {_finalize(str(words))}`")
 
 
 def _date(moment: dict | None, fmt: str = "{date_short_pretty} at {time}") -> Markup:

@@ -80,6 +80,8 @@ async def test_mentions_in_the_thread_work_the_escalation(threads):
     assert "<@UDANA>" in str(card["blocks"])  # the card, edited in place
     [listing] = await mention(threads, "list", thread=root)
     assert "ESC-1" in str(listing["blocks"])
+    [refused] = await mention(threads, "close", thread=root)  # not resolved yet
+    assert "`@escalations resolve`" in str(refused["blocks"])  # as it is typed here
 
 
 async def test_a_form_command_by_mention_answers_with_a_button_that_opens_the_form(threads):
