@@ -31,6 +31,8 @@ UNINVITABLE = {
     "invalid_users",
 }
 NAME_TAKEN = {"name_taken"}
+# ESCALATIONS_CHANNEL cannot take the thread war rooms: a channel of their own, then.
+CHANNEL_UNUSABLE = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
 ZONE_TTL = 3600.0
 NAME_INVALID = {
     "invalid_name",
@@ -83,9 +85,23 @@ class SlackChatPort:
         the escalation is private: everyone in the channel sees its threads)."""
         if kind == "thread" and not private and self.escalations_channel:
             root = render(Message("thread_root", {"name": name}))
-            data = await self._call("chat_postMessage", channel=self.escalations_channel, **root)
-            channel = data.get("channel") or self.escalations_channel
-            return Room(channel, data["ts"], name, address=thread_address(channel, data["ts"]))
+            try:
+                data = await self._call(
+                    "chat_postMessage", channel=self.escalations_channel, **root
+                )
+            except PlatformError as exc:
+                if str(exc).split(": ", 1)[-1] not in CHANNEL_UNUSABLE:
+                    raise  # a rate limit or an outage: try the thread again later
+                log.error(
+                    "cannot post in ESCALATIONS_CHANNEL %s (%s): invite the bot to it. "
+                    "Opening %s as a channel instead.",
+                    self.escalations_channel,
+                    exc,
+                    name,
+                )
+            else:
+                channel = data.get("channel") or self.escalations_channel
+                return Room(channel, data["ts"], name, address=thread_address(channel, data["ts"]))
         data = await self._call("conversations_create", name=name, is_private=private)
         channel = data["channel"]
         return Room(channel=channel["id"], name=channel.get("name", name))

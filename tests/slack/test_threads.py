@@ -154,3 +154,12 @@ async def test_a_reminder_in_a_thread_says_to_mention_the_bot(threads, clock):
     ]
     assert "`@escalations update`" in str(reminder["blocks"])
     assert "/escalate" not in str(reminder["blocks"])
+
+
+async def test_a_thread_room_opens_as_a_channel_when_the_bot_cannot_post_there(threads, caplog):
+    threads.stub.fail_next("chat.postMessage", error="not_in_channel")
+    await threads.submit("intake", intake_values(severity="standard"))
+    await threads.settle()
+    [created] = threads.stub.called("conversations.create")  # never left without a room
+    assert created["name"] == "esc-1-acme-corp"
+    assert "invite the bot" in caplog.text
