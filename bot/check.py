@@ -145,7 +145,17 @@ async def _scenario(desk, reconciler, reminders, port, moment, playbooks) -> Non
             except (TemplateError, ValueError, TypeError, KeyError) as exc:
                 port.problems.append(f"{TEMPLATES / 'form.json.j2'} ({result.form}): {exc}")
 
-    for text in ("help", "nonsense", "", "list", "update", "lead", "Checkout is down"):
+    for text in (
+        "help",
+        "nonsense",
+        "",
+        "list",
+        "report",
+        "report 9x",
+        "update",
+        "lead",
+        "Checkout is down",
+    ):
         show(router.handle(desk, reporter, text))
     severity_key = next(iter(playbooks.policy.severities))
     cause = next(iter(playbooks.taxonomy.causes))
@@ -193,6 +203,7 @@ async def _scenario(desk, reconciler, reminders, port, moment, playbooks) -> Non
         "close",
         "join ESC-1",
         "list overdue",
+        "report 30",
     ):
         show(router.handle(desk, inside, text))
     if items:

@@ -13,6 +13,7 @@ from commands import (
     lead,
     leadership,
     listing,
+    report,
     resolve,
     severity,
     updates,
@@ -35,6 +36,7 @@ SUBCOMMANDS = (
     "close",
     "join",
     "list",
+    "report",
     "help",
 )
 # Subcommands that take no argument: anything after them is a mistake, not ignored.
@@ -54,6 +56,7 @@ WITH_ARGUMENT = {
     "cause": checklist.change_cause,
     "join": closing.join,
     "list": listing.list_escalations,
+    "report": report.report,
 }
 
 # The forms about one escalation (its id travels with the form), and what each submits to:

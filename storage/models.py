@@ -93,6 +93,7 @@ class Escalation(SQLModel, table=True):
         Index("ix_escalation_room", "platform", "room_address"),
         Index("ix_escalation_sync", "sync_pending", "sync_retry_at"),
         Index("ix_escalation_resolved", "resolved_at"),
+        Index("ix_escalation_opened", "platform", "opened_at"),
     )
 
     @property

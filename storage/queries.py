@@ -72,6 +72,16 @@ def list_escalations(
     return rows[:limit], len(rows)
 
 
+def opened_since(session: Session, platform: str, since: datetime) -> Sequence[Escalation]:
+    """Every escalation opened on `platform` since `since`, oldest first (for `report`): one
+    range scan of the (platform, opened_at) index."""
+    return session.exec(
+        select(Escalation)
+        .where(Escalation.platform == platform, col(Escalation.opened_at) >= since)
+        .order_by(col(Escalation.opened_at))
+    ).all()
+
+
 def latest_update(session: Session, escalation_id: int) -> StatusUpdate | None:
     return session.exec(
         select(StatusUpdate)

@@ -406,3 +406,39 @@ async def test_satisfaction_is_not_asked_weeks_after_it_fell_due(world, clock):
     await world.reminders.scan()
     await world.reconciler.sweep()
     assert world.sent("satisfaction_request") == []
+
+
+async def test_report_shows_the_patterns_across_escalations(world, clock):
+    from commands import router
+
+    first = await world.open(key="a", cause="renewal_dispute")
+    updates.submit(
+        world.desk, world.room(first), first, {"what_we_know": "a", "what_we_are_doing": "b"}
+    )
+    clock.advance(hours=30)
+    resolve.submit(
+        world.desk,
+        world.room(first),
+        first,
+        {"root_cause": "x", "resolution": "y", "levers": ["pricing"]},
+    )
+    await world.open(key="b", cause="renewal_dispute", separate=True)  # Globex again
+    await world.open(key="c", customer="new:Initech", cause="product_issue", severity="critical")
+    closing.submit_satisfaction(world.desk, world.room(first), first, {"score": "4"})
+
+    facts = router.handle(world.desk, REPORTER, "report").message.context
+    assert (facts["days"], facts["total"], facts["active"], facts["resolved"]) == (90, 3, 2, 1)
+    assert [(c["key"], c["count"]) for c in facts["causes"]] == [
+        ("renewal_dispute", 2),
+        ("product_issue", 1),
+    ]
+    [again] = facts["repeat_accounts"]
+    assert (again["name"], again["count"]) == ("Globex", 2)
+    assert again["escalations"] == ["ESC-1", "ESC-2"]
+    assert facts["acknowledge_median"] == "0.0 h" and facts["resolve_median"] == "30.0 h"
+    assert [lever["key"] for lever in facts["levers"]] == ["pricing"]
+    assert (facts["satisfaction"], facts["satisfaction_count"]) == (4.0, 1)
+    # A shorter window leaves out what is older; a nonsense window is answered with usage.
+    clock.advance(days=10)
+    assert router.handle(world.desk, REPORTER, "report 7").message.context["total"] == 0
+    assert router.handle(world.desk, REPORTER, "report lots").message.template == "usage"

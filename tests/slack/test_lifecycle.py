@@ -188,3 +188,10 @@ async def test_account_form_from_the_war_room_updates_the_card_and_brings_in_the
     assert "UNEWCSM" in slack.stub.members[room]  # who is invited to the war room
     note = [m for m in slack.stub.messages[room].values() if "updated the account" in str(m)]
     assert note and "Annual contract value" in str(note[0]["blocks"])
+
+
+async def test_report_is_ephemeral_and_shows_the_patterns(slack, room):
+    body = await (await slack.command("report 30")).json()
+    assert body["response_type"] == "ephemeral"
+    text = str(body["blocks"])
+    assert "Escalations in the last 30 days" in text and "Product issue" in text

@@ -115,8 +115,27 @@ EXTRA = {
 }
 
 
+REPORT = {
+    "days": 90,
+    "total": 3,
+    "active": 2,
+    "overdue": 1,
+    "resolved": 1,
+    "causes": [{"key": "pricing", "label": "Renewal <dispute>", "count": 2}],
+    "severities": [{"key": "high", "label": "High", "count": 3}],
+    "repeat_accounts": [{"name": "Acme *Corp*", "count": 2, "escalations": ["ESC-1", "ESC-2"]}],
+    "levers": [{"key": "pricing", "label": "Pricing", "count": 1}],
+    "acknowledge_median": "1.5 h",
+    "resolve_median": "2.0 days",
+    "satisfaction": 4.0,
+    "satisfaction_count": 1,
+}
+
+
 def context_for(name: str) -> dict:
     context = {**ESC, **EXTRA}
+    if name == "report":  # its own shapes for names other messages use (causes, levers)
+        context.update(REPORT)
     if name == "form":
         context.update(
             fields=[
