@@ -91,9 +91,11 @@ async def serve(runtime: Runtime) -> None:
     await web.TCPSite(runner, settings.host, settings.port).start()
     socket_handler = None
     if settings.mode == "slack-socket":
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+        from bot.slack.socket_mode import SocketModeHandler
 
-        socket_handler = AsyncSocketModeHandler(runtime.slack_app, settings.slack_app_token)
+        socket_handler = SocketModeHandler(
+            runtime.slack_app, settings.slack_app_token, runtime.foreground
+        )
         await socket_handler.connect_async()
     slack_session = None
     if runtime.slack_app is not None:

@@ -13,7 +13,9 @@ starved.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
+from collections.abc import Iterator
 
 from aiohttp import web
 
@@ -29,9 +31,16 @@ class Foreground:
     @web.middleware
     async def middleware(self, request: web.Request, handler) -> web.StreamResponse:
         """Count a request from its arrival until its answer is ready."""
+        with self.answering():
+            return await handler(request)
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        """A request is being answered for as long as this block runs (HTTP, or a Socket
+        Mode delivery until its acknowledgement is sent)."""
         self._busy += 1
         try:
-            return await handler(request)
+            yield
         finally:
             self._busy -= 1
             if not self._busy:
