@@ -39,3 +39,5 @@ async def test_slack_and_teams_share_one_server_and_keep_their_own_escalations(
     assert "ESC-2" in str(listed["blocks"]) and "ESC-1" not in str(listed["blocks"])
     await teams.in_channel("list all", thread=thread)
     assert "ESC-1" in teams.stub.sent[-1].text and "ESC-2" not in teams.stub.sent[-1].text
+    await teams.in_channel("report", thread=thread)  # the patterns, per platform too
+    assert "**Opened:** 1 (High 1)" in teams.stub.sent[-1].text  # ESC-2 is Slack's
