@@ -53,6 +53,16 @@ def options(desk: Desk, platform: str, text: str) -> list[tuple[str, str]]:
     return choices
 
 
+def find(session: Session, platform: str, value: str) -> Account | None:
+    """The stored account a form's value names: `acct:<id>`, or a name (`new:` or typed)."""
+    number = value.removeprefix(EXISTING)
+    if value.startswith(EXISTING) and number.isdigit():
+        found = session.get(Account, int(number))
+        if found is not None:
+            return found
+    return queries.account_by_name(session, platform, value.removeprefix(NEW))
+
+
 def resolve(
     session: Session,
     platform: str,
@@ -68,12 +78,8 @@ def resolve(
 ) -> Account:
     """The account an intake names: an existing id, or a name (matched, else created).
     Intake facts (contract value, renewal date) are the freshest: they update the account."""
-    account = None
-    if value.startswith(EXISTING) and value[len(EXISTING) :].isdigit():
-        account = session.get(Account, int(value[len(EXISTING) :]))
-    name = value[len(NEW) :] if value.startswith(NEW) else value
-    if account is None:
-        account = queries.account_by_name(session, platform, name)
+    account = find(session, platform, value)
+    name = value.removeprefix(NEW)
     if account is None:
         account = Account(
             platform=platform, name=name.strip(), name_key=name.strip().lower(), created_at=now

@@ -12,7 +12,7 @@ from commands.forms import clean
 from commands.invocation import Invocation
 from commands.results import Accepted, FormErrors, Message, OpenForm, Result
 from storage import queries
-from storage.models import Account, Escalation
+from storage.models import Escalation
 
 FORM = "intake"
 
@@ -56,25 +56,22 @@ def open_for(desk: Desk, inv: Invocation, customer: str | None) -> dict[str, str
     if not customer:
         return None
     with desk.db.session() as session:
-        account = _account(session, inv, customer)
-        open_ones = accounts.open_escalations(session, account) if account else []
-        if not open_ones:
-            return None
-        esc = open_ones[-1]
-        return {
-            "customer": customer,
-            "account": account.name,
-            "key": esc.key,
-            "room": esc.room_name or "",
-            "title": esc.title[:80],
-        }
+        return _open_facts(session, inv, customer)
 
 
-def _account(session, inv: Invocation, value: str) -> Account | None:
-    number = value[len(accounts.EXISTING) :]
-    if value.startswith(accounts.EXISTING) and number.isdigit():
-        return session.get(Account, int(number))
-    return queries.account_by_name(session, inv.platform, value.removeprefix(accounts.NEW))
+def _open_facts(session, inv: Invocation, customer: str) -> dict[str, str] | None:
+    account = accounts.find(session, inv.platform, customer)
+    open_ones = accounts.open_escalations(session, account) if account else []
+    if not open_ones:
+        return None
+    esc = open_ones[-1]
+    return {
+        "customer": customer,
+        "account": account.name,
+        "key": esc.key,
+        "room": esc.room_name or "",
+        "title": esc.title[:80],
+    }
 
 
 def _duplicate_error(facts: dict[str, str]) -> Message:
@@ -110,16 +107,15 @@ def submit(
         existing = queries.escalation_by_intake_key(session, intake_key)
         if existing is not None:
             return Accepted(existing.id)
-        known = _account(session, inv, values["customer"])
+        known = accounts.find(session, inv.platform, values["customer"])
         also_open = (
             [e.key for e in accounts.open_escalations(session, known)]
             if known and not values.get("separate")  # "a different problem": nothing to say
             else []
         )
         if also_open and not acknowledged:
-            return FormErrors(
-                {"customer": _duplicate_error(open_for(desk, inv, values["customer"]))}
-            )
+            facts = _open_facts(session, inv, values["customer"])
+            return FormErrors({"customer": _duplicate_error(facts)})
         account = accounts.resolve(
             session,
             inv.platform,
